@@ -23,7 +23,6 @@ from tdxlab.owners import Owner
 from tdxlab.sources import (
     OV_IOCTL_TDX,
     OV_SNP_PROC,
-    OV_TDX_PROC,
     TLFS_PRIVATE,
     TLFS_SHARED,
     Confidence,

@@ -1,0 +1,1 @@
+"""Declarative C structure layouts: declare once, derive offsets, owners and byte access."""

@@ -16,13 +16,10 @@ from tdxlab.layout.declare import Bits, Blob, Field, Prim, StructDecl, pad, rese
 from tdxlab.owners import Owner
 from tdxlab.registers import GPR_ORDER, Platform
 from tdxlab.sources import (
-    K_HEADER,
     OV_IOCTL_TDX,
     OV_PROTOCOL,
-    OV_SNP_DEFS,
     OV_X86_TDX,
     OV_XSAVE,
-    TM_ENTER,
     Confidence,
     Origin,
     Source,
@@ -68,7 +65,7 @@ TDX_VP_STATE = StructDecl(
         Field("flags", U64, owner=G, note="ask the kernel for a cache flush before VP.ENTER",
               bits=(Bits("wbinvd", 0, 1), Bits("wbnoinvd", 1, 1),
                     Bits("reserved", 2, 62, owner=Owner.RESERVED))),
-    ),  # fmt: skip
+    ),
     OV_PROTOCOL,
     "MSRs and CR2 the kernel sets before entering a lower VTL and reads back after.",
 )
@@ -149,7 +146,7 @@ TDX_VP_CONTEXT = StructDecl(
         pad("pad3", 80),
         Field("fx_state", FXSAVE),
         pad("pad4", 16),
-    ),  # fmt: skip
+    ),
     Source(Origin.OV, "openhcl/hcl/src/protocol.rs", Confidence.ASSERTED),
     "Per-VP TDX context in the run page: one set of L2 state with no notion of VTL (#746).",
     asserted_size=1024,
@@ -167,7 +164,7 @@ SNP_VP_CONTEXT = StructDecl(
         Field("stimer0_flags", U32, owner=G,
               bits=(Bits("config_valid", 0, 1), Bits("kernel_update", 1, 1), Bits("expired", 2, 1))),
         reserved("reserved", 932),
-    ),  # fmt: skip
+    ),
     Source(Origin.OV, "openhcl/hcl/src/protocol.rs", Confidence.ASSERTED),
     "SNP reading of the context union: no registers; they live in one VMSA per VTL.",
     platform=Platform.SNP,
@@ -224,7 +221,7 @@ def hcl_run(context: StructDecl = TDX_VP_CONTEXT, name: str = "hcl_run") -> Stru
                 Bits("reserved", 5, 3, owner=Owner.RESERVED))),
             Field("proxy_irr_blocked", U32, 8, owner=G, note=irr),
             Field("proxy_irr_exit", U32, 8, owner=G, note=irr),
-        ),  # fmt: skip
+        ),
         OV_PROTOCOL,
         "Per-VP run page shared by the mshv_vtl kernel driver and the paravisor (one 4 KiB page).",
         platform=context.platform,
@@ -255,7 +252,7 @@ TDX_PRIVATE_REGS = StructDecl(
         Field("msr_xss", U64, reg="xss"),
         Field("msr_tsc_aux", U64, reg="tsc_aux"),
         Field("vp_entry_flags", U64, reg="vm_flags", bits=TDX_VM_FLAGS_BITS),
-    ),  # fmt: skip
+    ),
     OV_IOCTL_TDX,
     "The 13 per-VTL registers OV copies into the run page before each entry and out after "
     "(a plain Rust struct in user memory; laid out here as repr(C) for illustration).",
