@@ -258,6 +258,22 @@ class Layout:
                 return r
         raise LayoutError(f"offset {offset:#x} is outside {self.name} ({self.size} bytes)")
 
+    @functools.cached_property
+    def _leaf_map(self) -> tuple[tuple[Row, ...], np.ndarray]:
+        leaves = tuple(self.leaves())
+        index = np.zeros(self.size, dtype=np.int32)
+        for i, r in enumerate(leaves):
+            index[r.offset : r.end] = i
+        return leaves, index
+
+    def rows_in(self, start: int, end: int) -> list[Row]:
+        """The leaf rows overlapping bytes ``[start, end)``, in order (for naming changed bytes)."""
+        leaves, index = self._leaf_map
+        if start >= end:
+            return []
+        ids = np.unique(index[max(start, 0) : min(end, self.size)])
+        return [leaves[i] for i in ids]
+
     def owner_bytes(self) -> np.ndarray:
         """One owner code per byte (index into ``list(Owner)``), for byte grids."""
         codes = np.zeros(self.size, dtype=np.uint8)

@@ -1,0 +1,340 @@
+"""The four page designs, each a small object implementing one protocol.
+
+A design answers, per VP:
+
+* which pages exist (:meth:`Design.create`, :meth:`Design.add_vtl`);
+* where the kernel/CPU loads each register from when entering a VTL and saves it
+  to on exit (``store.slots[vtl][reg]``);
+* what the paravisor does before an entry and after an exit (:meth:`before_entry`,
+  :meth:`after_exit`) and on a VTL switch (:meth:`on_switch`).
+
+Every design is parameterised by ``private``: the set of registers it keeps per
+VTL.  The default comes from the register catalogue (TLFS + OpenVMM), and
+:meth:`Design.variant` derives a reviewer's variant in one line, e.g. a bank
+design that forgets RSP (OpenVMM before #1178) or a split design that wrongly
+makes CR2 private.  The checker compares against the *architectural* classes, not
+the design's, which is how a wrong variant shows up as violations.
+"""
+
+from __future__ import annotations
+
+import copy
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from tdxlab.layout.declare import Blob, Field, Prim, StructDecl
+from tdxlab.layout.engine import layout_of
+from tdxlab.layout.split_structs import HCL_RUN_SPLIT, TDX_VTL_PAGE
+from tdxlab.layout.structs import HCL_RUN, HCL_RUN_SNP, TDX_L2_ENTER_GUEST_STATE, TDX_PRIVATE_REGS
+from tdxlab.owners import Owner
+from tdxlab.registers import REGISTERS, Platform
+from tdxlab.sim.memory import Actor, Memory, Page, PageKind, Slot
+from tdxlab.sim.model import MODELLED
+from tdxlab.sources import TDXLAB_DESIGN
+
+#: Registers plus the entry flags: everything a design may place per VTL.
+PLACEABLE: tuple[str, ...] = (*MODELLED, "vm_flags")
+#: Registers TDG.VP.ENTER must find in the entered VM's own guest-state buffer.
+BUFFER_REGS = frozenset(layout_of(TDX_L2_ENTER_GUEST_STATE).registers())
+VM_INDEX_SHIFT = 52
+INVD_MASK = 0x3
+
+
+def entry_flags(vtl: int, invalidate: bool) -> int:
+    """TdxVmFlags for entering ``vtl``: vm_index = VTL + 1 (OV), optional INVEPT flush request."""
+    return ((vtl + 1) << VM_INDEX_SHIFT) | (1 if invalidate else 0)
+
+
+@dataclass
+class VpStore:
+    """One VP's pages and where each VTL's registers live."""
+
+    vp: int
+    pages: list[Page] = field(default_factory=list)
+    slots: dict[int, dict[str, Slot]] = field(default_factory=dict)
+    bank: dict[int, dict[str, Slot]] = field(default_factory=dict)
+
+    def page(self, name: str) -> Page:
+        """The page called ``name``."""
+        for p in self.pages:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+
+def _slot_map(page: Page, prefix: str, regs: Iterable[str]) -> dict[str, Slot]:
+    out = {}
+    for reg in regs:
+        row = page.layout.register_row(reg)
+        if row is not None and row.path.startswith(prefix):
+            out[reg] = Slot(page, row)
+    return out
+
+
+class Design(ABC):
+    """A page design: the protocol the paravisor, kernel and CPU follow around entries."""
+
+    key: str = ""
+    title: str = ""
+    summary: str = ""
+    platform: Platform = Platform.TDX
+
+    def __init__(
+        self, private: Iterable[str] | None = None, key: str | None = None, title: str | None = None
+    ) -> None:
+        """Use the catalogue's private set unless ``private`` is given."""
+        chosen = frozenset(private) if private is not None else self.default_private()
+        unknown = sorted(chosen - set(PLACEABLE))
+        if unknown:
+            raise ValueError(f"design {key or self.key}: cannot place {', '.join(unknown)} per VTL "
+                             "(not a simulated register)")  # fmt: skip
+        self.private = chosen
+        if key is not None:
+            self.key = key
+        if title is not None:
+            self.title = title
+
+    def default_private(self) -> frozenset[str]:
+        """Registers the TLFS/OpenVMM classify as per-VTL on this design's platform."""
+        return frozenset(r for r in PLACEABLE if REGISTERS[r].owner(self.platform) is Owner.PRIVATE)
+
+    def variant(
+        self,
+        key: str,
+        title: str | None = None,
+        *,
+        add_private: Iterable[str] = (),
+        drop_private: Iterable[str] = (),
+    ) -> Design:
+        """A copy of this design with registers moved between per-VTL and shared handling."""
+        new = copy.copy(self)
+        Design.__init__(new, (self.private | set(add_private)) - set(drop_private), key,
+                        title or f"{self.title} (variant {key})")  # fmt: skip
+        return new
+
+    @property
+    def is_variant(self) -> bool:
+        """True when the private set differs from the catalogue's."""
+        return self.private != self.default_private()
+
+    # --- protocol -----------------------------------------------------------------------------
+    @abstractmethod
+    def create(self, vp: int) -> VpStore:
+        """Allocate a VP's pages with VTL 0 usable."""
+
+    @abstractmethod
+    def add_vtl(self, store: VpStore, vtl: int) -> None:
+        """Make ``vtl`` usable on a VP (allocate its pages, fill ``slots[vtl]``)."""
+
+    def paravisor_slot(self, store: VpStore, vtl: int, reg: str) -> Slot | None:
+        """Where the paravisor keeps ``vtl``'s value of ``reg`` while that VTL is not running."""
+        return store.bank.get(vtl, {}).get(reg) or store.slots[vtl].get(reg)
+
+    def before_entry(self, store: VpStore, vtl: int, mem: Memory) -> None:  # noqa: B027
+        """Paravisor work before ``runner.run()`` (default: none)."""
+
+    def after_exit(self, store: VpStore, vtl: int, mem: Memory) -> None:  # noqa: B027
+        """Paravisor work after the exit (default: none)."""
+
+    def on_switch(self, store: VpStore, src: int, dst: int, mem: Memory) -> None:  # noqa: B027
+        """Paravisor work on a VTL switch (default: none; TDX ``switch_vtl`` only sets exit_vtl)."""
+
+    def switch_copied(self, store: VpStore) -> list[str]:
+        """Registers this design copies on a VTL switch."""
+        return []
+
+    def pages_per_vp(self, vtls: int = 2) -> int:
+        """Kernel-visible pages per VP with ``vtls`` lower VTLs enabled."""
+        store = self.create(0)
+        for vtl in range(1, vtls):
+            self.add_vtl(store, vtl)
+        return sum(p.counts_as_page for p in store.pages)
+
+
+class SharedPageDesign(Design):
+    """One run page for all VTLs; the ``private`` registers are banked in paravisor memory.
+
+    With an empty private set this is the *naive* design (the #746 bug); with the
+    catalogue's set it is OpenVMM's ``write_private_regs``/``read_private_regs``.
+    """
+
+    key = "bank"
+    title = "shared page + bank switching (OpenVMM today)"
+    summary = ("One run page means 'the current VTL'; before every entry the paravisor copies the "
+               "entered VTL's private registers in, and after every exit copies them out (#778).")  # fmt: skip
+
+    def _bank_decl(self) -> StructDecl:
+        banked = [r for r in PLACEABLE if r in self.private]
+        base = layout_of(TDX_PRIVATE_REGS)
+        if set(banked) <= set(base.registers()):
+            return TDX_PRIVATE_REGS
+        run = layout_of(HCL_RUN)
+        extra = []
+        for reg in banked:
+            if base.register_row(reg) is None:
+                row = run.register_row(reg)
+                assert row is not None
+                size = row.size
+                prims = {1: Prim.U8, 2: Prim.U16, 4: Prim.U32, 8: Prim.U64}
+                ptype: Prim | Blob = prims.get(size) or Blob(size)
+                extra.append(Field(reg, ptype, reg=reg, source=TDXLAB_DESIGN))
+        return StructDecl("TdxPrivateRegs+variant", (*TDX_PRIVATE_REGS.fields, *extra),
+                          TDXLAB_DESIGN, "variant bank with extra registers")  # fmt: skip
+
+    def create(self, vp: int) -> VpStore:
+        """The VP's one run page (and VTL 0's bank)."""
+        run = Page(f"vp{vp}.run", PageKind.RUN, layout_of(HCL_RUN))
+        store = VpStore(vp, [run])
+        self.add_vtl(store, 0)
+        return store
+
+    def add_vtl(self, store: VpStore, vtl: int) -> None:
+        """Both VTLs use the run page's slots; each VTL gets its own bank."""
+        run = store.pages[0]
+        store.slots[vtl] = _slot_map(run, "context.", PLACEABLE)
+        if self.private:
+            bank = Page(f"vp{store.vp}.bank{vtl}", PageKind.BANK, layout_of(self._bank_decl()), vtl,
+                        counts_as_page=False)  # fmt: skip
+            store.pages.append(bank)
+            slots = _slot_map(bank, "", PLACEABLE)
+            store.bank[vtl] = {r: s for r, s in slots.items() if r in self.private}
+
+    def before_entry(self, store: VpStore, vtl: int, mem: Memory) -> None:
+        """``write_private_regs``: bank -> run page; naive just names the VM to enter."""
+        for reg, src in store.bank.get(vtl, {}).items():
+            mem.copy(Actor.PARAVISOR, src, store.slots[vtl][reg])
+        if "vm_flags" not in self.private:
+            mem.write(Actor.PARAVISOR, store.slots[vtl]["vm_flags"], entry_flags(vtl, False))
+
+    def after_exit(self, store: VpStore, vtl: int, mem: Memory) -> None:
+        """``read_private_regs``: run page -> bank; then clear a served TLB-flush request."""
+        bank = store.bank.get(vtl, {})
+        for reg, dst in bank.items():
+            mem.copy(Actor.PARAVISOR, store.slots[vtl][reg], dst)
+        flags = bank.get("vm_flags")
+        if flags is not None and flags.read() & INVD_MASK:
+            flags.write(flags.read() & ~INVD_MASK)  # user memory, not a page access
+
+
+class NaiveDesign(SharedPageDesign):
+    """The bug: one run page, no notion of VTL, nothing banked (openvmm #746)."""
+
+    key = "naive"
+    title = "naive shared page (the #746 bug)"
+    summary = ("One run page and no notion of VTL: whatever the last VTL left in RIP, RSP, RFLAGS "
+               "and the private MSRs is what the next VTL is entered with.")  # fmt: skip
+
+    def default_private(self) -> frozenset[str]:
+        """Nothing is kept per VTL: that is the bug."""
+        return frozenset()
+
+
+class SplitDesign(Design):
+    """One context page per VTL plus a VTL-agnostic shared struct (#746's proposal).
+
+    Layout: :mod:`tdxlab.layout.split_structs`.  Private registers and the whole
+    guest-state buffer live in the VTL's own page; shared registers with a slot in
+    the shared struct (CR2, FX) live there once; shared registers that TDG.VP.ENTER
+    reads from the per-VTL buffer (the GPRs but RSP) are copied on each VTL switch.
+    """
+
+    key = "split"
+    title = "split pages (page per VTL + shared struct)"
+    summary = ("Each VTL has its own context page and the run page holds only VTL-agnostic state; "
+               "nothing is copied per entry, but shared GPRs are copied on every VTL switch.")  # fmt: skip
+
+    def create(self, vp: int) -> VpStore:
+        """Run page with the shared struct, and VTL 0's context page."""
+        store = VpStore(vp, [Page(f"vp{vp}.run", PageKind.RUN, layout_of(HCL_RUN_SPLIT))])
+        self.add_vtl(store, 0)
+        return store
+
+    def add_vtl(self, store: VpStore, vtl: int) -> None:
+        """Allocate the VTL's page; route each register to its page or the shared struct."""
+        page = Page(f"vp{store.vp}.vtl{vtl}", PageKind.VTL_CONTEXT, layout_of(TDX_VTL_PAGE), vtl)
+        store.pages.append(page)
+        own = _slot_map(page, "context.", PLACEABLE)
+        shared = _slot_map(store.pages[0], "context.", PLACEABLE)
+        slots = {}
+        for reg in PLACEABLE:
+            in_own = reg in self.private or reg in BUFFER_REGS or reg == "vm_flags" or reg not in shared
+            slots[reg] = own[reg] if in_own else shared[reg]
+        store.slots[vtl] = slots
+
+    def switch_copied(self, store: VpStore) -> list[str]:
+        """Shared registers that live in per-VTL pages (by the buffer constraint or by variant)."""
+        vtls = sorted(store.slots)
+        if len(vtls) < 2:
+            return []
+        a, b = (store.slots[v] for v in vtls[:2])
+        return [r for r in MODELLED if r not in self.private and a[r].page is not b[r].page]
+
+    def on_switch(self, store: VpStore, src: int, dst: int, mem: Memory) -> None:
+        """Copy the shared registers that live per VTL from the source page to the target's."""
+        for reg in self.switch_copied(store):
+            mem.copy(Actor.PARAVISOR, store.slots[src][reg], store.slots[dst][reg])
+
+    def after_exit(self, store: VpStore, vtl: int, mem: Memory) -> None:
+        """Clear a served TLB-flush request in the VTL's own entry flags (first entry only)."""
+        slot = store.slots[vtl]["vm_flags"]
+        value = slot.read()
+        if value & INVD_MASK:
+            mem.write(Actor.PARAVISOR, slot, value & ~INVD_MASK)
+
+
+class SnpDesign(Design):
+    """One VMSA per VTL (VMPL); the shared set is copied between VMSAs on each VTL switch.
+
+    Mirrors OpenVMM's SNP ``switch_vtl`` (domain facts 2.2): private state is isolated
+    by construction, shared registers are propagated by copying.  Registers the VMSA
+    does not carry (RVI/SVI: interrupt state is handled by the AVIC, not this model)
+    are kept per VTL by the hardware model.
+    """
+
+    key = "snp"
+    title = "SEV-SNP style (VMSA per VTL, copy shared on switch)"
+    summary = ("Each VTL has a full VMSA; nothing is copied per entry, but every VTL switch copies "
+               "the shared registers (GPRs but RSP, CR2, x87/SSE) from one VMSA to the other.")  # fmt: skip
+    platform = Platform.SNP
+
+    def create(self, vp: int) -> VpStore:
+        """Run page (SNP reading, no registers) and VTL 0's VMSA."""
+        store = VpStore(vp, [Page(f"vp{vp}.run", PageKind.RUN, layout_of(HCL_RUN_SNP))])
+        self.add_vtl(store, 0)
+        return store
+
+    def add_vtl(self, store: VpStore, vtl: int) -> None:
+        """Allocate the VTL's VMSA page (VTL0 = VMPL2, VTL1 = VMPL1)."""
+        from tdxlab.layout.vmsa import SEV_VMSA_PAGE
+
+        page = Page(f"vp{store.vp}.vmsa{vtl}", PageKind.VMSA, layout_of(SEV_VMSA_PAGE), vtl)
+        store.pages.append(page)
+        store.slots[vtl] = _slot_map(page, "", MODELLED)
+
+    def switch_copied(self, store: VpStore) -> list[str]:
+        """The shared registers the VMSA carries."""
+        return [r for r in MODELLED if r not in self.private and r in store.slots[0]]
+
+    def on_switch(self, store: VpStore, src: int, dst: int, mem: Memory) -> None:
+        """OV SNP ``switch_vtl``: copy the shared set from the source VMSA to the target VMSA."""
+        for reg in self.switch_copied(store):
+            mem.copy(Actor.PARAVISOR, store.slots[src][reg], store.slots[dst][reg])
+
+
+#: The four designs with their catalogue defaults, by key.
+DESIGNS: dict[str, Design] = {
+    d.key: d for d in (NaiveDesign(), SharedPageDesign(), SplitDesign(), SnpDesign())
+}
+
+
+def get_design(name: str | Design) -> Design:
+    """A design by key (or the design itself), with a one-line error listing the keys."""
+    if isinstance(name, Design):
+        return name
+    try:
+        return DESIGNS[name]
+    except KeyError:
+        raise ValueError(f"unknown design {name!r}; known: {', '.join(DESIGNS)}") from None
+
+

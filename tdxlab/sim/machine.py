@@ -1,0 +1,409 @@
+"""The simulation: a partition of VPs stepping through a trace under one design.
+
+The *architectural truth* (what each VTL must observe, per the TLFS) is kept
+apart from the design's bytes.  One ``run`` event is:
+
+1. the design's paravisor work before entry (e.g. ``write_private_regs``);
+2. the entry: each register is loaded from the design's slot for the entered VTL,
+   and the checker compares what the VTL observes with the truth;
+3. the guest runs: the ``set`` events queued for this VTL take effect;
+4. the exit: the kernel/CPU saves every register back to the same slots;
+5. the design's paravisor work after exit (e.g. ``read_private_regs``).
+
+With ``record=True`` every step keeps the bytes of the touched VP's pages, the
+changed byte ranges with their field names, the truth and the observation, and
+the logged memory accesses: what the views draw and the costs count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tdxlab.owners import Owner
+from tdxlab.sim.checker import Violation, ViolationKind
+from tdxlab.sim.designs import VM_INDEX_SHIFT, Design, VpStore, entry_flags, get_design
+from tdxlab.sim.events import Event, Op, TraceError
+from tdxlab.sim.memory import Access, Actor, Memory, PageKind, Slot
+from tdxlab.sim.model import MODELLED, arch_owner, reset_value
+
+
+@dataclass
+class Truth:
+    """What each VTL of one VP must observe: one shared set, one private set per VTL."""
+
+    shared: dict[str, int]
+    private: dict[int, dict[str, int]]
+
+    def expected(self, vtl: int, reg: str, private: bool) -> int:
+        """The value ``vtl`` must observe in ``reg``."""
+        return self.private[vtl][reg] if private else self.shared[reg]
+
+    def snapshot(self) -> TruthSnapshot:
+        """An immutable copy for the step history."""
+        return TruthSnapshot(dict(self.shared), {v: dict(p) for v, p in self.private.items()})
+
+
+@dataclass(frozen=True)
+class TruthSnapshot:
+    """Frozen truth of one VP at one step."""
+
+    shared: dict[str, int]
+    private: dict[int, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class PageSnapshot:
+    """The bytes of one page after a step."""
+
+    name: str
+    kind: PageKind
+    layout: str
+    vtl: int | None
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Change:
+    """A run of changed bytes in one page, with the fields it belongs to."""
+
+    page: str
+    start: int
+    end: int
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """Everything one step did, for the views and the cost accounting."""
+
+    index: int
+    event: Event
+    active_vtl: tuple[int, ...]
+    vtl1_enabled: tuple[bool, ...]
+    pages: tuple[PageSnapshot, ...]
+    changes: tuple[Change, ...]
+    violations: tuple[Violation, ...]
+    truth: TruthSnapshot
+    observed: dict[str, int] | None
+    entered_vtl: int | None
+    switched: tuple[int, int] | None
+    accesses: tuple[Access, ...]
+    note: str
+
+
+@dataclass
+class _Vp:
+    index: int
+    store: VpStore
+    truth: Truth
+    hidden: dict[int, dict[str, int]]
+    current: int = 0
+    enabled: set[int] = field(default_factory=lambda: {0})
+    pending: list[tuple[int, Event]] = field(default_factory=list)
+    truth_writer: dict[tuple[int | None, str], int] = field(default_factory=dict)
+
+
+@dataclass
+class SimResult:
+    """Outcome of running a trace: the steps (if recorded), violations, and initial pages."""
+
+    design: Design
+    vps: int
+    steps: list[StepRecord]
+    violations: list[Violation]
+    initial: dict[int, tuple[PageSnapshot, ...]]
+    initial_truth: dict[int, TruthSnapshot]
+    events: int = 0
+
+    def pages_at(self, step: int, vp: int) -> tuple[PageSnapshot, ...]:
+        """Pages of ``vp`` after step ``step`` (``-1`` = before the first event)."""
+        for rec in reversed(self.steps[: step + 1]):
+            if rec.event.vp == vp:
+                return rec.pages
+        return self.initial[vp]
+
+    def truth_at(self, step: int, vp: int) -> TruthSnapshot:
+        """Truth of ``vp`` after step ``step``."""
+        for rec in reversed(self.steps[: step + 1]):
+            if rec.event.vp == vp:
+                return rec.truth
+        return self.initial_truth[vp]
+
+
+class Simulation:
+    """A partition of ``vps`` VPs, each with VTL 0 (and VTL 1 once enabled), under one design."""
+
+    def __init__(self, design: str | Design, vps: int = 1, *, record: bool = True) -> None:
+        """Create the VPs and write their reset state through the design."""
+        if isinstance(vps, bool) or not isinstance(vps, int) or vps < 1:
+            raise ValueError(f"vps must be a positive integer, got {vps!r}")
+        self.design = get_design(design)
+        self.record = record
+        self.mem = Memory(log=record)
+        platform = self.design.platform
+        self._private = frozenset(r for r in MODELLED if arch_owner(r, platform) is Owner.PRIVATE)
+        self.vps = [self._new_vp(i) for i in range(vps)]
+        self.mem.take()
+        self.steps: list[StepRecord] = []
+        self.violations: list[Violation] = []
+        self.events = 0
+        self.initial = {vp.index: self._snap(vp) for vp in self.vps} if record else {}
+        self.initial_truth = {vp.index: vp.truth.snapshot() for vp in self.vps} if record else {}
+
+    # --- set-up -------------------------------------------------------------------------------
+    def _new_vp(self, index: int) -> _Vp:
+        store = self.design.create(index)
+        reset = {r: reset_value(r) for r in MODELLED}
+        truth = Truth({r: v for r, v in reset.items() if r not in self._private},
+                      {0: {r: v for r, v in reset.items() if r in self._private}})  # fmt: skip
+        vp = _Vp(index, store, truth, {0: {}})
+        self._initialise_vtl(vp, 0, shared_too=True)
+        return vp
+
+    def _initialise_vtl(self, vp: _Vp, vtl: int, shared_too: bool) -> None:
+        """Write a VTL's reset values where the paravisor keeps them (HvCallEnableVpVtl context)."""
+        hidden: dict[str, int] = {}
+        for reg in MODELLED:
+            private = reg in self._private
+            if not private and not shared_too:
+                continue
+            value = vp.truth.expected(vtl, reg, private)
+            slot = self.design.paravisor_slot(vp.store, vtl, reg)
+            if slot is None:
+                hidden[reg] = value
+            else:
+                self.mem.write(Actor.PARAVISOR, slot, value)
+        vp.hidden[vtl] = hidden
+        flags = self.design.paravisor_slot(vp.store, vtl, "vm_flags")
+        if flags is not None:  # OV TdxPrivateRegs::new: vm_index = VTL + 1, a TLB flush pending
+            self.mem.write(Actor.PARAVISOR, flags, entry_flags(vtl, True))
+
+    # --- stepping -----------------------------------------------------------------------------
+    def _vp(self, event: Event) -> _Vp:
+        if event.vp >= len(self.vps):
+            raise TraceError(f"vp {event.vp} does not exist (partition has {len(self.vps)} VPs: "
+                             f"0..{len(self.vps) - 1})", event.line)  # fmt: skip
+        return self.vps[event.vp]
+
+    def apply(self, event: Event) -> StepRecord | None:
+        """Apply one event; return its record when recording.  Impossible events raise TraceError.
+
+        A rejected event leaves the simulation exactly as it was (it is validated first).
+        """
+        vp = self._vp(event)
+        step = self.events
+        self.mem.step = step
+        before = self._snap(vp) if self.record else ()
+        observed: dict[str, int] | None = None
+        entered: int | None = None
+        switched: tuple[int, int] | None = None
+        found: list[Violation] = []
+        if event.op is Op.ENABLE_VTL:
+            assert event.vtl is not None
+            if event.vtl in vp.enabled:
+                raise TraceError(f"VTL {event.vtl} is already enabled on VP {vp.index}", event.line)
+            vp.enabled.add(event.vtl)
+            vp.truth.private[event.vtl] = {r: reset_value(r) for r in self._private}
+            self.design.add_vtl(vp.store, event.vtl)
+            self._initialise_vtl(vp, event.vtl, shared_too=False)
+            note = f"VTL {event.vtl} enabled on VP {vp.index}: its private state starts at reset values"
+        elif event.op is Op.SET:
+            assert event.vtl is not None and event.reg is not None
+            if event.vtl not in vp.enabled:
+                raise TraceError(f"set: VTL {event.vtl} is not enabled on VP {vp.index}", event.line)
+            if event.vtl != vp.current:
+                raise TraceError(f"set: VTL {event.vtl} is not running on VP {vp.index} "
+                                 f"(current VTL is {vp.current})", event.line)  # fmt: skip
+            vp.pending.append((step, event))
+            note = f"VTL {event.vtl} guest will leave {event.reg}={event.value:#x} in its next run"
+        elif event.op is Op.RUN:
+            entered = vp.current
+            observed, found = self._run(vp, step)
+            note = f"entered VTL {entered} on VP {vp.index} and exited back to VTL 2"
+        elif event.op in (Op.VTL_CALL, Op.VTL_RETURN, Op.INTERRUPT):
+            switched, note = self._transition(vp, event)
+        else:  # pragma: no cover - Op is exhaustive
+            raise TraceError(f"unsupported op {event.op}", event.line)
+        self.events += 1
+        self.violations += found
+        if not self.record:
+            return None
+        after = self._snap(vp)
+        rec = StepRecord(
+            step, event, tuple(v.current for v in self.vps), tuple(1 in v.enabled for v in self.vps),
+            after, tuple(_changes(before, after, vp.store)), tuple(found), vp.truth.snapshot(),
+            observed, entered, switched, tuple(self.mem.take()), note,
+        )  # fmt: skip
+        self.steps.append(rec)
+        return rec
+
+    def _transition(self, vp: _Vp, event: Event) -> tuple[tuple[int, int] | None, str]:
+        if event.op is Op.VTL_CALL:
+            if vp.current != 0:
+                raise TraceError(f"vtl_call: VP {vp.index} is in VTL {vp.current}; only VTL 0 can "
+                                 "call up to VTL 1", event.line)  # fmt: skip
+            target = 1
+        elif event.op is Op.VTL_RETURN:
+            if vp.current != 1:
+                raise TraceError(f"vtl_return: VP {vp.index} is in VTL {vp.current}, not VTL 1",
+                                 event.line)  # fmt: skip
+            target = 0
+        else:
+            assert event.vtl is not None
+            target = event.vtl
+        if target not in vp.enabled:
+            raise TraceError(f"{event.op.value}: VTL {target} is not enabled on VP {vp.index}", event.line)
+        if event.op is Op.INTERRUPT and target <= vp.current:
+            where = "running VTL" if target == vp.current else "lower VTL; it waits until VTL 0 runs again"
+            return None, f"interrupt for VTL {target} on VP {vp.index}: delivered to the {where}"
+        if vp.pending:
+            first = vp.pending[0][1]
+            raise TraceError(f"{event.op.value}: the set at line {first.line} for VTL {vp.current} "
+                             "never took effect; a run must come before the VTL switch", event.line)  # fmt: skip
+        src = vp.current
+        self.design.on_switch(vp.store, src, target, self.mem)
+        vp.current = target
+        return (src, target), f"VP {vp.index} switched VTL {src} -> VTL {target} ({event.op.value})"
+
+    def _run(self, vp: _Vp, step: int) -> tuple[dict[str, int], list[Violation]]:
+        vtl = vp.current
+        design, mem, store = self.design, self.mem, vp.store
+        design.before_entry(store, vtl, mem)
+        slots = store.slots[vtl]
+        hidden = vp.hidden[vtl]
+        observed: dict[str, int] = {}
+        actor = Actor.CPU if design.platform.value == "snp" else Actor.KERNEL
+        for reg in MODELLED:
+            slot = slots.get(reg)
+            observed[reg] = mem.read(actor, slot) if slot is not None else hidden[reg]
+        found = self._check(vp, vtl, observed, step)
+        flags = slots.get("vm_flags")
+        if flags is not None:
+            found += self._check_vm_index(vp, vtl, mem.read(Actor.KERNEL, flags), flags, step)
+        # The guest runs: queued sets take effect, in the truth and in the live registers.
+        live = observed
+        for set_step, ev in vp.pending:
+            assert ev.reg is not None and ev.value is not None
+            private = ev.reg in self._private
+            if private:
+                vp.truth.private[vtl][ev.reg] = ev.value
+            else:
+                vp.truth.shared[ev.reg] = ev.value
+            vp.truth_writer[(vtl if private else None, ev.reg)] = set_step
+            live[ev.reg] = ev.value
+        vp.pending.clear()
+        # The exit: the TDX module / kernel (or VMEXIT into the VMSA) saves every register.
+        for reg in MODELLED:
+            slot = slots.get(reg)
+            if slot is not None:
+                mem.write(actor, slot, live[reg])
+            else:
+                hidden[reg] = live[reg]
+        design.after_exit(store, vtl, mem)
+        return observed, found
+
+    def _cause(self, step: int | None) -> Event | None:
+        if step is None or step < 0 or not self.record or step >= len(self.steps):
+            return None
+        return self.steps[step].event
+
+    def _check(self, vp: _Vp, vtl: int, observed: dict[str, int], step: int) -> list[Violation]:
+        out: list[Violation] = []
+        truth = vp.truth
+        slots = vp.store.slots[vtl]
+        for reg in MODELLED:
+            got = observed[reg]
+            private = reg in self._private
+            want = truth.expected(vtl, reg, private)
+            if got == want:
+                continue
+            if private:
+                slot = slots.get(reg)
+                cause = self.mem.last_writer.get((slot.page.name, slot.row.offset)) if slot else None
+                out.append(Violation(step, vp.index, vtl, reg, want, got, ViolationKind.CLOBBER,
+                                     self._cause(cause), cause))  # fmt: skip
+                others = [o for o in vp.enabled if o != vtl and truth.private[o][reg] == got]
+                if others:
+                    out.append(Violation(step, vp.index, vtl, reg, want, got, ViolationKind.LEAK,
+                                         self._cause(cause), cause))  # fmt: skip
+            else:
+                cause = truth_cause = vp.truth_writer.get((None, reg))
+                out.append(Violation(step, vp.index, vtl, reg, want, got, ViolationKind.STALE,
+                                     self._cause(truth_cause), cause))  # fmt: skip
+        return out
+
+    def _check_vm_index(self, vp: _Vp, vtl: int, flags: int, slot: Slot, step: int) -> list[Violation]:
+        index = (flags >> VM_INDEX_SHIFT) & 0x3
+        if index == vtl + 1:
+            return []
+        cause = self.mem.last_writer.get((slot.page.name, slot.row.offset))
+        kind = ViolationKind.LEAK if index - 1 in vp.enabled else ViolationKind.CLOBBER
+        return [Violation(step, vp.index, vtl, "vm_flags.vm_index", vtl + 1, index, kind,
+                          self._cause(cause), cause)]  # fmt: skip
+
+    # --- whole traces ---------------------------------------------------------------------------
+    def run(self, events: Iterable[Event]) -> SimResult:
+        """Apply every event; pending ``set`` events at the end of the trace are an error."""
+        for event in events:
+            self.apply(event)
+        self.finish()
+        return self.result()
+
+    def finish(self) -> None:
+        """Reject a trace that ends with ``set`` events no run ever carried out."""
+        for vp in self.vps:
+            if vp.pending:
+                ev = vp.pending[0][1]
+                raise TraceError(f"set for VTL {ev.vtl} on VP {vp.index} never took effect: the trace "
+                                 "ends before that VTL runs again", ev.line)  # fmt: skip
+
+    def result(self) -> SimResult:
+        """The result so far."""
+        return SimResult(self.design, len(self.vps), self.steps, self.violations, self.initial,
+                         self.initial_truth, self.events)  # fmt: skip
+
+    def _snap(self, vp: _Vp) -> tuple[PageSnapshot, ...]:
+        pages = vp.store.pages
+        return tuple(PageSnapshot(p.name, p.kind, p.layout.name, p.vtl, bytes(p.data)) for p in pages)
+
+    @property
+    def active_vtls(self) -> tuple[int, ...]:
+        """Current lower VTL of each VP."""
+        return tuple(v.current for v in self.vps)
+
+
+def _changes(before: Sequence[PageSnapshot], after: Sequence[PageSnapshot], store: VpStore) -> list[Change]:
+    prior = {p.name: p.data for p in before}
+    out: list[Change] = []
+    for snap in after:
+        old = prior.get(snap.name)
+        layout = store.page(snap.name).layout
+        if old is None:
+            if any(snap.data):
+                out.append(Change(snap.name, 0, len(snap.data), ("<new page>",)))
+            continue
+        if old == snap.data:
+            continue
+        diff = np.frombuffer(old, np.uint8) != np.frombuffer(snap.data, np.uint8)
+        idx = np.flatnonzero(diff)
+        breaks = np.flatnonzero(np.diff(idx) > 1)
+        starts = np.concatenate(([idx[0]], idx[breaks + 1]))
+        ends = np.concatenate((idx[breaks], [idx[-1]])) + 1
+        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+            names = tuple(r.path for r in layout.rows_in(s, e))
+            out.append(Change(snap.name, s, e, names))
+    return out
+
+
+def simulate(design: str | Design, events: Sequence[Event], vps: int | None = None,
+             record: bool = True) -> SimResult:  # fmt: skip
+    """Run ``events`` under ``design`` on enough VPs for the trace (or ``vps``)."""
+    needed = max((e.vp for e in events), default=0) + 1
+    if vps is None:
+        vps = needed
+    elif isinstance(vps, int) and not isinstance(vps, bool) and 0 < vps < needed:
+        raise ValueError(f"trace uses VP {needed - 1} but --vps is {vps}")
+    return Simulation(design, vps, record=record).run(events)

@@ -1,0 +1,127 @@
+"""Pages as real bytes, and a log of who read or wrote which bytes.
+
+Every byte a design moves goes through :class:`Memory`, so the cost accounting
+(bytes copied, cache lines and pages touched) is *counted from the protocol
+itself* rather than typed in, and a reviewer's variant gets its costs for free.
+Logging is optional: long benchmark runs switch it off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from tdxlab.layout.engine import Layout, Row
+
+
+class Actor(Enum):
+    """Who touches the bytes."""
+
+    PARAVISOR = "paravisor (VTL 2 user mode)"
+    KERNEL = "kernel (mshv_vtl driver) / TDX module"
+    CPU = "hardware on VM entry/exit"
+
+
+class PageKind(Enum):
+    """What a page is for; decides how it is counted in memory costs."""
+
+    RUN = "run page (kernel-shared)"
+    VTL_CONTEXT = "per-VTL context page (kernel-shared)"
+    VMSA = "VMSA page"
+    BANK = "paravisor memory (private-register bank)"
+
+
+@dataclass
+class Page:
+    """One page's bytes, read through ``layout`` placed at ``base`` within the page.
+
+    ``data`` covers the layout only (``len == layout.size``); a real page is 4 KiB and
+    the rest is unused.  ``vtl`` is set for pages that belong to one VTL.
+    """
+
+    name: str
+    kind: PageKind
+    layout: Layout
+    vtl: int | None = None
+    data: bytearray = field(default_factory=bytearray)
+    counts_as_page: bool = True
+
+    def __post_init__(self) -> None:
+        """Allocate zeroed bytes for the layout when none were given."""
+        if not self.data:
+            self.data = bytearray(self.layout.size)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where one register lives: a page and the layout row inside it."""
+
+    page: Page
+    row: Row
+
+    def read(self) -> int:
+        """Little-endian value of the slot."""
+        r = self.row
+        return int.from_bytes(self.page.data[r.offset : r.end], "little")
+
+    def write(self, value: int) -> None:
+        """Store ``value`` little-endian in the slot."""
+        r = self.row
+        self.page.data[r.offset : r.end] = value.to_bytes(r.size, "little")
+
+
+@dataclass(frozen=True)
+class Access:
+    """One logged memory access (a read or write of one field)."""
+
+    actor: Actor
+    write: bool
+    page: str
+    page_kind: PageKind
+    offset: int
+    size: int
+    what: str
+    copy: bool = False  # part of a copy between two places (a bank switch or VTL-switch copy)
+
+
+class Memory:
+    """Performs and (optionally) logs reads, writes and copies of register slots."""
+
+    def __init__(self, log: bool = True) -> None:
+        """``log=False`` skips the access log for speed (benchmarks)."""
+        self.log: list[Access] | None = [] if log else None
+        #: The step now being applied, remembered as the last writer of each slot so the
+        #: checker can name the event that caused a violation.
+        self.step = -1
+        self.last_writer: dict[tuple[str, int], int] = {}
+
+    def _note(self, actor: Actor, write: bool, slot: Slot, copy: bool) -> None:
+        if self.log is not None:
+            r = slot.row
+            self.log.append(Access(actor, write, slot.page.name, slot.page.kind, r.offset, r.size,
+                                   r.register or r.path, copy))  # fmt: skip
+
+    def read(self, actor: Actor, slot: Slot) -> int:
+        """Read a slot as ``actor``."""
+        self._note(actor, False, slot, False)
+        return slot.read()
+
+    def write(self, actor: Actor, slot: Slot, value: int) -> None:
+        """Write a slot as ``actor``."""
+        self._note(actor, True, slot, False)
+        self.last_writer[(slot.page.name, slot.row.offset)] = self.step
+        slot.write(value)
+
+    def copy(self, actor: Actor, src: Slot, dst: Slot) -> None:
+        """Copy one register from ``src`` to ``dst`` (both logged as a copy)."""
+        self._note(actor, False, src, True)
+        self._note(actor, True, dst, True)
+        self.last_writer[(dst.page.name, dst.row.offset)] = self.step
+        dst.page.data[dst.row.offset : dst.row.end] = src.page.data[src.row.offset : src.row.end]
+
+    def take(self) -> list[Access]:
+        """Return and clear the accesses logged so far."""
+        if self.log is None:
+            return []
+        out, self.log = self.log, []
+        return out

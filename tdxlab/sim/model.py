@@ -1,0 +1,57 @@
+"""Which registers the simulator tracks, and their architectural reset values.
+
+The simulator tracks every guest register the TDX context page carries
+(``tdx_vp_context``): the 16 GPRs, RFLAGS, RIP, SSP, RVI/SVI, the six banked MSRs,
+CR2 and the FXSAVE image registers.  The list is *derived* from the layout
+declaration, so a register added there is simulated with no extra code.
+The TDX entry flags (``vm_flags``) are paravisor control, not guest state; the
+checker verifies only their ``vm_index`` bits (which L2 VM gets entered).
+"""
+
+from __future__ import annotations
+
+from tdxlab.layout.engine import layout_of
+from tdxlab.layout.structs import TDX_VP_CONTEXT
+from tdxlab.owners import Owner
+from tdxlab.registers import REGISTERS, Platform, UnknownRegisterError
+
+#: Lower VTLs a guest can run in; VTL 2 is the paravisor itself.
+LOWER_VTLS: tuple[int, int] = (0, 1)
+PARAVISOR_VTL = 2
+
+#: Guest registers the simulator tracks, in context-page order.
+MODELLED: tuple[str, ...] = tuple(
+    r for r in layout_of(TDX_VP_CONTEXT).registers() if r != "vm_flags"
+)
+_MODELLED_SET = frozenset(MODELLED)
+
+#: Architectural reset values that are not zero (x86 RFLAGS bit 1; OV xsave.rs FCW and MXCSR).
+RESET_VALUES: dict[str, int] = {"rflags": 0x2, "fcw": 0x37F, "mxcsr": 0x1F80}
+
+
+def reset_value(reg: str) -> int:
+    """The value a register holds before any guest writes it."""
+    return RESET_VALUES.get(reg, 0)
+
+
+def check_modelled(reg: str) -> str:
+    """Return the canonical name of a simulated register, or raise a one-line error."""
+    name = reg.lower()
+    if name not in REGISTERS:
+        raise UnknownRegisterError(f"unknown register {reg!r}")
+    if name not in _MODELLED_SET:
+        raise UnknownRegisterError(
+            f"register {name!r} is not carried by the TDX context page, so it is not simulated; "
+            f"simulated: {', '.join(MODELLED[:20])}, ..."
+        )
+    return name
+
+
+def arch_owner(reg: str, platform: Platform) -> Owner:
+    """The architectural class of ``reg``: what each VTL must observe (truth for the checker)."""
+    return REGISTERS[reg].owner(platform)
+
+
+def width_of(reg: str) -> int:
+    """Register width in bytes (the value range a ``set`` may use)."""
+    return REGISTERS[reg].width
