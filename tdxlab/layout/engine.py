@@ -121,7 +121,7 @@ def _bits_rows(f: Field, path: str, offset: int, depth: int, platform: Platform)
             f"{path}.{b.name}", offset, f.type.size if isinstance(f.type, Prim) else 0,
             f"bits {b.msb}:{b.lsb}", owner, RowKind.BITS, depth + 1, f.source or _ABI_SOURCE,
             b.reg, b.lsb, b.width, b.note,
-        ))  # fmt: skip
+        ))
     return rows
 
 
@@ -140,7 +140,7 @@ def _flatten(
             rows.append(_hole(prefix, cursor, off, depth, f"before {f.name}"))
         if isinstance(f.type, StructDecl):
             rows.append(Row(path, off, size, f.type_label, Owner.MIXED, RowKind.STRUCT, depth,
-                            f.type.source, note=f.note or f.type.doc))  # fmt: skip
+                            f.type.source, note=f.note or f.type.doc))
             inner = ctypes.sizeof(_compile(f.type))
             for i in range(f.count):
                 sub = f"{path}[{i}]." if f.count > 1 else f"{path}."
@@ -148,15 +148,15 @@ def _flatten(
         elif f.elements:
             esize = size // f.count
             rows.append(Row(path, off, size, f.type_label, Owner.MIXED, RowKind.STRUCT, depth,
-                            source, note=f.note))  # fmt: skip
+                            source, note=f.note))
             base_label = f.type.label
             for i, reg in enumerate(f.elements):
                 rows.append(Row(f"{path}.{reg}", off + i * esize, esize, base_label,
                                 _field_owner(f, reg, platform), RowKind.ELEMENT, depth + 1,
-                                source, register=reg))  # fmt: skip
+                                source, register=reg))
         else:
             rows.append(Row(path, off, size, f.type_label, _field_owner(f, f.reg, platform),
-                            RowKind.FIELD, depth, source, register=f.reg, note=f.note))  # fmt: skip
+                            RowKind.FIELD, depth, source, register=f.reg, note=f.note))
             rows += _bits_rows(f, path, off, depth, platform)
         cursor = off + size
     end = base + ctypes.sizeof(cls)
@@ -167,7 +167,7 @@ def _flatten(
 
 def _hole(prefix: str, start: int, end: int, depth: int, where: str) -> Row:
     return Row(f"{prefix}<hole@{start:#x}>", start, end - start, f"u8[{end - start}]",
-               Owner.HOLE, RowKind.HOLE, depth, _ABI_SOURCE, note=f"implicit padding {where}")  # fmt: skip
+               Owner.HOLE, RowKind.HOLE, depth, _ABI_SOURCE, note=f"implicit padding {where}")
 
 
 def _settle_headers(rows: list[Row]) -> tuple[Row, ...]:
@@ -176,7 +176,7 @@ def _settle_headers(rows: list[Row]) -> tuple[Row, ...]:
     for r in rows:
         if r.kind is RowKind.STRUCT:
             owners = {x.owner for x in rows if x.is_leaf and r.offset <= x.offset < r.end
-                      and x.path.startswith(r.path + ".") and x.owner is not Owner.HOLE}  # fmt: skip
+                      and x.path.startswith(r.path + ".") and x.owner is not Owner.HOLE}
             if len(owners) == 1:
                 r = dataclasses.replace(r, owner=owners.pop())
         out.append(r)
@@ -286,9 +286,9 @@ class Layout:
         """A numpy structured dtype over the leaves, for zero-copy field views."""
         leaves = [r for r in self.leaves() if r.kind is not RowKind.HOLE]
         fmts = [f"<u{r.size}" if r.size in (1, 2, 4, 8) and "[" not in r.type else f"V{r.size}"
-                for r in leaves]  # fmt: skip
+                for r in leaves]
         return np.dtype({"names": [r.path for r in leaves], "formats": fmts,
-                         "offsets": [r.offset for r in leaves], "itemsize": self.size})  # fmt: skip
+                         "offsets": [r.offset for r in leaves], "itemsize": self.size})
 
     def read(self, buf: bytes | bytearray | memoryview, path: str, base: int = 0) -> int:
         """Read the little-endian value of field ``path`` from ``buf`` at ``base``."""

@@ -88,7 +88,7 @@ class Design(ABC):
         unknown = sorted(chosen - set(PLACEABLE))
         if unknown:
             raise ValueError(f"design {key or self.key}: cannot place {', '.join(unknown)} per VTL "
-                             "(not a simulated register)")  # fmt: skip
+                             "(not a simulated register)")
         self.private = chosen
         if key is not None:
             self.key = key
@@ -110,7 +110,7 @@ class Design(ABC):
         """A copy of this design with registers moved between per-VTL and shared handling."""
         new = copy.copy(self)
         Design.__init__(new, (self.private | set(add_private)) - set(drop_private), key,
-                        title or f"{self.title} (variant {key})")  # fmt: skip
+                        title or f"{self.title} (variant {key})")
         return new
 
     @property
@@ -162,7 +162,7 @@ class SharedPageDesign(Design):
     key = "bank"
     title = "shared page + bank switching (OpenVMM today)"
     summary = ("One run page means 'the current VTL'; before every entry the paravisor copies the "
-               "entered VTL's private registers in, and after every exit copies them out (#778).")  # fmt: skip
+               "entered VTL's private registers in, and after every exit copies them out (#778).")
 
     def _bank_decl(self) -> StructDecl:
         banked = [r for r in PLACEABLE if r in self.private]
@@ -180,7 +180,7 @@ class SharedPageDesign(Design):
                 ptype: Prim | Blob = prims.get(size) or Blob(size)
                 extra.append(Field(reg, ptype, reg=reg, source=TDXLAB_DESIGN))
         return StructDecl("TdxPrivateRegs+variant", (*TDX_PRIVATE_REGS.fields, *extra),
-                          TDXLAB_DESIGN, "variant bank with extra registers")  # fmt: skip
+                          TDXLAB_DESIGN, "variant bank with extra registers")
 
     def create(self, vp: int) -> VpStore:
         """The VP's one run page (and VTL 0's bank)."""
@@ -195,7 +195,7 @@ class SharedPageDesign(Design):
         store.slots[vtl] = _slot_map(run, "context.", PLACEABLE)
         if self.private:
             bank = Page(f"vp{store.vp}.bank{vtl}", PageKind.BANK, layout_of(self._bank_decl()), vtl,
-                        counts_as_page=False)  # fmt: skip
+                        counts_as_page=False)
             store.pages.append(bank)
             slots = _slot_map(bank, "", PLACEABLE)
             store.bank[vtl] = {r: s for r, s in slots.items() if r in self.private}
@@ -223,7 +223,7 @@ class NaiveDesign(SharedPageDesign):
     key = "naive"
     title = "naive shared page (the #746 bug)"
     summary = ("One run page and no notion of VTL: whatever the last VTL left in RIP, RSP, RFLAGS "
-               "and the private MSRs is what the next VTL is entered with.")  # fmt: skip
+               "and the private MSRs is what the next VTL is entered with.")
 
     def default_private(self) -> frozenset[str]:
         """Nothing is kept per VTL: that is the bug."""
@@ -242,7 +242,7 @@ class SplitDesign(Design):
     key = "split"
     title = "split pages (page per VTL + shared struct)"
     summary = ("Each VTL has its own context page and the run page holds only VTL-agnostic state; "
-               "nothing is copied per entry, but shared GPRs are copied on every VTL switch.")  # fmt: skip
+               "nothing is copied per entry, but shared GPRs are copied on every VTL switch.")
 
     def create(self, vp: int) -> VpStore:
         """Run page with the shared struct, and VTL 0's context page."""
@@ -295,7 +295,7 @@ class SnpDesign(Design):
     key = "snp"
     title = "SEV-SNP style (VMSA per VTL, copy shared on switch)"
     summary = ("Each VTL has a full VMSA; nothing is copied per entry, but every VTL switch copies "
-               "the shared registers (GPRs but RSP, CR2, x87/SSE) from one VMSA to the other.")  # fmt: skip
+               "the shared registers (GPRs but RSP, CR2, x87/SSE) from one VMSA to the other.")
     platform = Platform.SNP
 
     def create(self, vp: int) -> VpStore:

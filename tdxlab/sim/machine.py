@@ -158,7 +158,7 @@ class Simulation:
         store = self.design.create(index)
         reset = {r: reset_value(r) for r in MODELLED}
         truth = Truth({r: v for r, v in reset.items() if r not in self._private},
-                      {0: {r: v for r, v in reset.items() if r in self._private}})  # fmt: skip
+                      {0: {r: v for r, v in reset.items() if r in self._private}})
         vp = _Vp(index, store, truth, {0: {}})
         self._initialise_vtl(vp, 0, shared_too=True)
         return vp
@@ -185,7 +185,7 @@ class Simulation:
     def _vp(self, event: Event) -> _Vp:
         if event.vp >= len(self.vps):
             raise TraceError(f"vp {event.vp} does not exist (partition has {len(self.vps)} VPs: "
-                             f"0..{len(self.vps) - 1})", event.line)  # fmt: skip
+                             f"0..{len(self.vps) - 1})", event.line)
         return self.vps[event.vp]
 
     def apply(self, event: Event) -> StepRecord | None:
@@ -216,7 +216,7 @@ class Simulation:
                 raise TraceError(f"set: VTL {event.vtl} is not enabled on VP {vp.index}", event.line)
             if event.vtl != vp.current:
                 raise TraceError(f"set: VTL {event.vtl} is not running on VP {vp.index} "
-                                 f"(current VTL is {vp.current})", event.line)  # fmt: skip
+                                 f"(current VTL is {vp.current})", event.line)
             vp.pending.append((step, event))
             note = f"VTL {event.vtl} guest will leave {event.reg}={event.value:#x} in its next run"
         elif event.op is Op.RUN:
@@ -236,7 +236,7 @@ class Simulation:
             step, event, tuple(v.current for v in self.vps), tuple(1 in v.enabled for v in self.vps),
             after, tuple(_changes(before, after, vp.store)), tuple(found), vp.truth.snapshot(),
             observed, entered, switched, tuple(self.mem.take()), note,
-        )  # fmt: skip
+        )
         self.steps.append(rec)
         return rec
 
@@ -244,12 +244,12 @@ class Simulation:
         if event.op is Op.VTL_CALL:
             if vp.current != 0:
                 raise TraceError(f"vtl_call: VP {vp.index} is in VTL {vp.current}; only VTL 0 can "
-                                 "call up to VTL 1", event.line)  # fmt: skip
+                                 "call up to VTL 1", event.line)
             target = 1
         elif event.op is Op.VTL_RETURN:
             if vp.current != 1:
                 raise TraceError(f"vtl_return: VP {vp.index} is in VTL {vp.current}, not VTL 1",
-                                 event.line)  # fmt: skip
+                                 event.line)
             target = 0
         else:
             assert event.vtl is not None
@@ -262,7 +262,7 @@ class Simulation:
         if vp.pending:
             first = vp.pending[0][1]
             raise TraceError(f"{event.op.value}: the set at line {first.line} for VTL {vp.current} "
-                             "never took effect; a run must come before the VTL switch", event.line)  # fmt: skip
+                             "never took effect; a run must come before the VTL switch", event.line)
         src = vp.current
         self.design.on_switch(vp.store, src, target, self.mem)
         vp.current = target
@@ -324,15 +324,15 @@ class Simulation:
                 slot = slots.get(reg)
                 cause = self.mem.last_writer.get((slot.page.name, slot.row.offset)) if slot else None
                 out.append(Violation(step, vp.index, vtl, reg, want, got, ViolationKind.CLOBBER,
-                                     self._cause(cause), cause))  # fmt: skip
+                                     self._cause(cause), cause))
                 others = [o for o in vp.enabled if o != vtl and truth.private[o][reg] == got]
                 if others:
                     out.append(Violation(step, vp.index, vtl, reg, want, got, ViolationKind.LEAK,
-                                         self._cause(cause), cause))  # fmt: skip
+                                         self._cause(cause), cause))
             else:
                 cause = truth_cause = vp.truth_writer.get((None, reg))
                 out.append(Violation(step, vp.index, vtl, reg, want, got, ViolationKind.STALE,
-                                     self._cause(truth_cause), cause))  # fmt: skip
+                                     self._cause(truth_cause), cause))
         return out
 
     def _check_vm_index(self, vp: _Vp, vtl: int, flags: int, slot: Slot, step: int) -> list[Violation]:
@@ -342,7 +342,7 @@ class Simulation:
         cause = self.mem.last_writer.get((slot.page.name, slot.row.offset))
         kind = ViolationKind.LEAK if index - 1 in vp.enabled else ViolationKind.CLOBBER
         return [Violation(step, vp.index, vtl, "vm_flags.vm_index", vtl + 1, index, kind,
-                          self._cause(cause), cause)]  # fmt: skip
+                          self._cause(cause), cause)]
 
     # --- whole traces ---------------------------------------------------------------------------
     def run(self, events: Iterable[Event]) -> SimResult:
@@ -358,12 +358,12 @@ class Simulation:
             if vp.pending:
                 ev = vp.pending[0][1]
                 raise TraceError(f"set for VTL {ev.vtl} on VP {vp.index} never took effect: the trace "
-                                 "ends before that VTL runs again", ev.line)  # fmt: skip
+                                 "ends before that VTL runs again", ev.line)
 
     def result(self) -> SimResult:
         """The result so far."""
         return SimResult(self.design, len(self.vps), self.steps, self.violations, self.initial,
-                         self.initial_truth, self.events)  # fmt: skip
+                         self.initial_truth, self.events)
 
     def _snap(self, vp: _Vp) -> tuple[PageSnapshot, ...]:
         pages = vp.store.pages
@@ -399,7 +399,7 @@ def _changes(before: Sequence[PageSnapshot], after: Sequence[PageSnapshot], stor
 
 
 def simulate(design: str | Design, events: Sequence[Event], vps: int | None = None,
-             record: bool = True) -> SimResult:  # fmt: skip
+             record: bool = True) -> SimResult:
     """Run ``events`` under ``design`` on enough VPs for the trace (or ``vps``)."""
     needed = max((e.vp for e in events), default=0) + 1
     if vps is None:

@@ -99,7 +99,7 @@ class Memory:
         if self.log is not None:
             r = slot.row
             self.log.append(Access(actor, write, slot.page.name, slot.page.kind, r.offset, r.size,
-                                   r.register or r.path, copy))  # fmt: skip
+                                   r.register or r.path, copy))
 
     def read(self, actor: Actor, slot: Slot) -> int:
         """Read a slot as ``actor``."""
