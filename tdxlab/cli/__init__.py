@@ -16,6 +16,9 @@ from collections.abc import Callable, Sequence
 #: ``func`` on its parser to a callable ``(args) -> int``.
 SUBCOMMANDS: tuple[str, ...] = (
     "tdxlab.cli.layout_cmd",
+    "tdxlab.cli.registers_cmd",
+    "tdxlab.cli.cost_cmd",
+    "tdxlab.cli.simulate_cmd",
 )
 
 
@@ -43,12 +46,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
+    except BrokenPipeError:  # pragma: no cover - e.g. `tdxlab layout hcl_run | head`
+        return 0
     except (UsageError, ValueError, KeyError, OSError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"tdxlab {args.command}: error: {msg}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # pragma: no cover - e.g. `tdxlab layout hcl_run | head`
-        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,6 +17,7 @@ from tdxlab.layout.structs import (
     TDX_VP_CONTEXT,
     TDX_VP_STATE,
 )
+from tdxlab.layout.vmsa import SEV_SELECTOR, SEV_VMSA, SEV_VMSA_PAGE
 
 _DECLS: list[StructDecl] = [
     HCL_RUN,
@@ -30,6 +31,9 @@ _DECLS: list[StructDecl] = [
     SNP_VP_CONTEXT,
     HCL_RUN_SNP,
     HCL_CPU_CONTEXT_X64,
+    SEV_VMSA,
+    SEV_VMSA_PAGE,
+    SEV_SELECTOR,
 ]
 
 #: Every named structure, by the name its source gives it.

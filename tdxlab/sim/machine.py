@@ -26,7 +26,7 @@ from tdxlab.owners import Owner
 from tdxlab.sim.checker import Violation, ViolationKind
 from tdxlab.sim.designs import VM_INDEX_SHIFT, Design, VpStore, entry_flags, get_design
 from tdxlab.sim.events import Event, Op, TraceError
-from tdxlab.sim.memory import Access, Actor, Memory, PageKind, Slot
+from tdxlab.sim.memory import Access, Actor, Memory, Page, PageKind, Slot
 from tdxlab.sim.model import MODELLED, arch_owner, reset_value
 
 
@@ -94,16 +94,70 @@ class StepRecord:
     note: str
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """Per-VTL register routing, cached until the VTL's slot map is replaced."""
+
+    slots: dict[str, Slot]
+    entries: tuple[tuple[str, Slot], ...]
+    keys: tuple[tuple[str, int], ...]
+    hidden: tuple[str, ...]  # private registers no page carries: the hardware keeps them per VTL
+    hidden_shared: tuple[str, ...]  # shared registers no page carries: the hardware keeps one copy
+
+
 @dataclass
 class _Vp:
     index: int
     store: VpStore
     truth: Truth
     hidden: dict[int, dict[str, int]]
+    hidden_shared: dict[str, int] = field(default_factory=dict)
     current: int = 0
     enabled: set[int] = field(default_factory=lambda: {0})
     pending: list[tuple[int, Event]] = field(default_factory=list)
     truth_writer: dict[tuple[int | None, str], int] = field(default_factory=dict)
+    plans: dict[int, _Plan] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _VpCheckpoint:
+    pages: tuple[Page, ...]
+    data: tuple[bytes, ...]
+    slots: dict[int, dict[str, Slot]]
+    bank: dict[int, dict[str, Slot]]
+    shared: dict[str, int]
+    private: dict[int, dict[str, int]]
+    hidden: dict[int, dict[str, int]]
+    hidden_shared: dict[str, int]
+    current: int
+    enabled: frozenset[int]
+    pending: tuple[tuple[int, Event], ...]
+    truth_writer: dict[tuple[int | None, str], int]
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A saved simulation state; :meth:`Simulation.restore` rewinds to it.
+
+    The counterexample search explores many branches from one prefix; copying the
+    whole simulation per branch would cost milliseconds, a checkpoint tens of microseconds.
+    """
+
+    vps: tuple[_VpCheckpoint, ...]
+    events: int
+    violations: int
+    steps: int
+    last_writer: dict[tuple[str, int], int]
+
+    def state_key(self) -> tuple[object, ...]:
+        """A hashable key equal for two checkpoints whose futures are identical (bytes, truth, VTLs)."""
+        return tuple(
+            (v.data, v.current, v.enabled, tuple((e.reg, e.value) for _, e in v.pending),
+             tuple(v.shared.values()), tuple((k, tuple(p.values())) for k, p in sorted(v.private.items())),
+             tuple((k, tuple(h.values())) for k, h in sorted(v.hidden.items())),
+             tuple(v.hidden_shared.values()))
+            for v in self.vps
+        )
 
 
 @dataclass
@@ -172,8 +226,10 @@ class Simulation:
                 continue
             value = vp.truth.expected(vtl, reg, private)
             slot = self.design.paravisor_slot(vp.store, vtl, reg)
-            if slot is None:
+            if slot is None and private:
                 hidden[reg] = value
+            elif slot is None:  # e.g. MXCSR_MASK on SNP: not in the VMSA, one value per VP
+                vp.hidden_shared[reg] = value
             else:
                 self.mem.write(Actor.PARAVISOR, slot, value)
         vp.hidden[vtl] = hidden
@@ -268,23 +324,45 @@ class Simulation:
         vp.current = target
         return (src, target), f"VP {vp.index} switched VTL {src} -> VTL {target} ({event.op.value})"
 
+    def _plan(self, vp: _Vp, vtl: int) -> _Plan:
+        """Which registers ``vtl`` loads from slots and which the design keeps elsewhere (cached)."""
+        slots = vp.store.slots[vtl]
+        plan = vp.plans.get(vtl)
+        if plan is None or plan.slots is not slots:  # add_vtl or restore() gave the VTL new slots
+            entries = tuple((reg, slots[reg]) for reg in MODELLED if reg in slots)
+            keys = tuple((slot.page.name, slot.row.offset) for _, slot in entries)
+            missing = [r for r in MODELLED if r not in slots]
+            plan = _Plan(slots, entries, keys, tuple(r for r in missing if r in self._private),
+                         tuple(r for r in missing if r not in self._private))
+            vp.plans[vtl] = plan
+        return plan
+
     def _run(self, vp: _Vp, step: int) -> tuple[dict[str, int], list[Violation]]:
         vtl = vp.current
         design, mem, store = self.design, self.mem, vp.store
         design.before_entry(store, vtl, mem)
         slots = store.slots[vtl]
+        plan = self._plan(vp, vtl)
         hidden = vp.hidden[vtl]
-        observed: dict[str, int] = {}
         actor = Actor.CPU if design.platform.value == "snp" else Actor.KERNEL
-        for reg in MODELLED:
-            slot = slots.get(reg)
-            observed[reg] = mem.read(actor, slot) if slot is not None else hidden[reg]
+        logging = mem.log is not None
+        if logging:
+            observed = {reg: mem.read(actor, slot) for reg, slot in plan.entries}
+        else:  # same values, without the per-access log calls
+            frm = int.from_bytes
+            observed = {reg: frm(s.page.data[s.start : s.end], "little") for reg, s in plan.entries}
+        for reg in plan.hidden:
+            observed[reg] = hidden[reg]
+        for reg in plan.hidden_shared:
+            observed[reg] = vp.hidden_shared[reg]
+        if plan.hidden or plan.hidden_shared:  # keep the catalogue order for the views
+            observed = {reg: observed[reg] for reg in MODELLED}
         found = self._check(vp, vtl, observed, step)
         flags = slots.get("vm_flags")
         if flags is not None:
             found += self._check_vm_index(vp, vtl, mem.read(Actor.KERNEL, flags), flags, step)
         # The guest runs: queued sets take effect, in the truth and in the live registers.
-        live = observed
+        live = dict(observed)
         for set_step, ev in vp.pending:
             assert ev.reg is not None and ev.value is not None
             private = ev.reg in self._private
@@ -296,12 +374,18 @@ class Simulation:
             live[ev.reg] = ev.value
         vp.pending.clear()
         # The exit: the TDX module / kernel (or VMEXIT into the VMSA) saves every register.
-        for reg in MODELLED:
-            slot = slots.get(reg)
-            if slot is not None:
+        if logging:
+            for reg, slot in plan.entries:
                 mem.write(actor, slot, live[reg])
-            else:
-                hidden[reg] = live[reg]
+        else:  # only changed values alter bytes; every slot still counts as written by this step
+            for reg, slot in plan.entries:
+                if live[reg] != observed[reg]:
+                    slot.write(live[reg])
+            mem.last_writer.update(dict.fromkeys(plan.keys, step))
+        for reg in plan.hidden:
+            hidden[reg] = live[reg]
+        for reg in plan.hidden_shared:
+            vp.hidden_shared[reg] = live[reg]
         design.after_exit(store, vtl, mem)
         return observed, found
 
@@ -313,6 +397,8 @@ class Simulation:
     def _check(self, vp: _Vp, vtl: int, observed: dict[str, int], step: int) -> list[Violation]:
         out: list[Violation] = []
         truth = vp.truth
+        if observed == truth.shared | truth.private[vtl]:  # the common case, compared in C
+            return out
         slots = vp.store.slots[vtl]
         for reg in MODELLED:
             got = observed[reg]
@@ -343,6 +429,48 @@ class Simulation:
         kind = ViolationKind.LEAK if index - 1 in vp.enabled else ViolationKind.CLOBBER
         return [Violation(step, vp.index, vtl, "vm_flags.vm_index", vtl + 1, index, kind,
                           self._cause(cause), cause)]
+
+    # --- checkpoints -------------------------------------------------------------------------
+    def checkpoint(self) -> Checkpoint:
+        """Save the whole state (pages, truth, VTLs, pending sets) to rewind to later."""
+        vps = tuple(
+            _VpCheckpoint(
+                tuple(vp.store.pages), tuple(bytes(p.data) for p in vp.store.pages),
+                dict(vp.store.slots), dict(vp.store.bank), dict(vp.truth.shared),
+                {v: dict(p) for v, p in vp.truth.private.items()},
+                {v: dict(h) for v, h in vp.hidden.items()}, dict(vp.hidden_shared), vp.current,
+                frozenset(vp.enabled),
+                tuple(vp.pending), dict(vp.truth_writer),
+            )
+            for vp in self.vps
+        )
+        return Checkpoint(vps, self.events, len(self.violations), len(self.steps),
+                          dict(self.mem.last_writer))
+
+    def restore(self, cp: Checkpoint) -> None:
+        """Rewind to ``cp`` (taken from this simulation): later steps and violations are dropped."""
+        for vp, saved in zip(self.vps, cp.vps, strict=True):
+            store = vp.store
+            store.pages[:] = saved.pages
+            for page, data in zip(saved.pages, saved.data, strict=True):
+                page.data[:] = data
+            store.slots.clear()
+            store.slots.update(saved.slots)
+            store.bank.clear()
+            store.bank.update(saved.bank)
+            vp.truth.shared = dict(saved.shared)
+            vp.truth.private = {v: dict(p) for v, p in saved.private.items()}
+            vp.hidden = {v: dict(h) for v, h in saved.hidden.items()}
+            vp.hidden_shared = dict(saved.hidden_shared)
+            vp.current = saved.current
+            vp.enabled = set(saved.enabled)
+            vp.pending = list(saved.pending)
+            vp.truth_writer = dict(saved.truth_writer)
+        self.events = cp.events
+        self.violations = self.violations[: cp.violations]  # new lists: results handed out stay intact
+        self.steps = self.steps[: cp.steps]
+        self.mem.last_writer = dict(cp.last_writer)
+        self.mem.take()
 
     # --- whole traces ---------------------------------------------------------------------------
     def run(self, events: Iterable[Event]) -> SimResult:

@@ -58,16 +58,24 @@ class Slot:
 
     page: Page
     row: Row
+    # The row's byte range, copied once: reads and writes are the simulator's hot path.
+    start: int = field(init=False, repr=False, compare=False)
+    end: int = field(init=False, repr=False, compare=False)
+    size: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Cache the row's offsets."""
+        object.__setattr__(self, "start", self.row.offset)
+        object.__setattr__(self, "end", self.row.offset + self.row.size)
+        object.__setattr__(self, "size", self.row.size)
 
     def read(self) -> int:
         """Little-endian value of the slot."""
-        r = self.row
-        return int.from_bytes(self.page.data[r.offset : r.end], "little")
+        return int.from_bytes(self.page.data[self.start : self.end], "little")
 
     def write(self, value: int) -> None:
         """Store ``value`` little-endian in the slot."""
-        r = self.row
-        self.page.data[r.offset : r.end] = value.to_bytes(r.size, "little")
+        self.page.data[self.start : self.end] = value.to_bytes(self.size, "little")
 
 
 @dataclass(frozen=True)
@@ -96,28 +104,31 @@ class Memory:
         self.last_writer: dict[tuple[str, int], int] = {}
 
     def _note(self, actor: Actor, write: bool, slot: Slot, copy: bool) -> None:
-        if self.log is not None:
-            r = slot.row
-            self.log.append(Access(actor, write, slot.page.name, slot.page.kind, r.offset, r.size,
-                                   r.register or r.path, copy))
+        assert self.log is not None
+        r = slot.row
+        self.log.append(Access(actor, write, slot.page.name, slot.page.kind, r.offset, r.size,
+                               r.register or r.path, copy))
 
     def read(self, actor: Actor, slot: Slot) -> int:
         """Read a slot as ``actor``."""
-        self._note(actor, False, slot, False)
+        if self.log is not None:
+            self._note(actor, False, slot, False)
         return slot.read()
 
     def write(self, actor: Actor, slot: Slot, value: int) -> None:
         """Write a slot as ``actor``."""
-        self._note(actor, True, slot, False)
-        self.last_writer[(slot.page.name, slot.row.offset)] = self.step
+        if self.log is not None:
+            self._note(actor, True, slot, False)
+        self.last_writer[(slot.page.name, slot.start)] = self.step
         slot.write(value)
 
     def copy(self, actor: Actor, src: Slot, dst: Slot) -> None:
         """Copy one register from ``src`` to ``dst`` (both logged as a copy)."""
-        self._note(actor, False, src, True)
-        self._note(actor, True, dst, True)
-        self.last_writer[(dst.page.name, dst.row.offset)] = self.step
-        dst.page.data[dst.row.offset : dst.row.end] = src.page.data[src.row.offset : src.row.end]
+        if self.log is not None:
+            self._note(actor, False, src, True)
+            self._note(actor, True, dst, True)
+        self.last_writer[(dst.page.name, dst.start)] = self.step
+        dst.page.data[dst.start : dst.end] = src.page.data[src.start : src.end]
 
     def take(self) -> list[Access]:
         """Return and clear the accesses logged so far."""

@@ -52,6 +52,31 @@ def arch_owner(reg: str, platform: Platform) -> Owner:
     return REGISTERS[reg].owner(platform)
 
 
+def _value_widths() -> dict[str, int]:
+    """The narrowest slot any simulated structure gives each register.
+
+    The VMSA stores TSC_AUX in 32 bits and each x87 register in 80 bits (10 bytes),
+    where the TDX structures give them 8 and 16 bytes; a value wider than the narrowest
+    slot cannot be held by every design, so a trace may not set it (otherwise the SNP
+    design would truncate it and the checker would report a violation that is really
+    an impossible input).
+    """
+    from tdxlab.layout.structs import TDX_PRIVATE_REGS
+    from tdxlab.layout.vmsa import SEV_VMSA
+
+    widths = {r: REGISTERS[r].width for r in MODELLED}
+    for decl in (TDX_VP_CONTEXT, TDX_PRIVATE_REGS, SEV_VMSA):
+        layout = layout_of(decl)
+        for reg in MODELLED:
+            row = layout.register_row(reg)
+            if row is not None:
+                widths[reg] = min(widths[reg], row.size)
+    return widths
+
+
+_WIDTHS = _value_widths()
+
+
 def width_of(reg: str) -> int:
-    """Register width in bytes (the value range a ``set`` may use)."""
-    return REGISTERS[reg].width
+    """Value width in bytes a ``set`` may use: the register's narrowest slot in any design."""
+    return _WIDTHS[reg]

@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""The two set-up commands of tdxlab: ``python3 dev.py lab`` and ``python3 dev.py test``.
+
+Why a script and not a Makefile or tox: the only thing a fresh machine is guaranteed to
+have is Python 3.11+, so this file uses the standard library alone. It owns a private
+virtual environment in ``.venv`` next to it and never touches the system Python.
+
+``lab``   creates ``.venv`` if missing, installs tdxlab (editable) with its runtime
+          dependencies, and opens JupyterLab on ``notebooks/``. Extra arguments are passed
+          to ``jupyter lab`` unchanged (e.g. ``python3 dev.py lab --port 9999``).
+``test``  creates/updates ``.venv`` with the ``[test]`` extra, makes sure Debian's
+          ``/usr/bin/chromium`` exists (the browser tests drive JupyterLab with it), then
+          runs ruff, mypy, ``nbstripout --verify`` and one pytest run over ``tests/`` and the
+          notebooks. It stops at the first failing step, names it, and exits with its code.
+          Extra arguments are appended to the pytest command line.
+
+Re-running is cheap: ``pip install`` is skipped while ``pyproject.toml`` is unchanged since
+the last install (its hash is kept in ``.venv``), and chromium is only installed when absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import venv
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+VENV_BIN = VENV / "bin"
+VENV_PYTHON = VENV_BIN / "python"
+#: Where the last successful install is recorded (pyproject hash + extras).
+STAMP = VENV / "tdxlab-dev-stamp.json"
+#: Bump when the install command itself changes, so old stamps stop matching.
+STAMP_FORMAT = 1
+CHROMIUM = Path("/usr/bin/chromium")
+MIN_PYTHON = (3, 11)
+#: Paths ruff checks; missing ones are dropped (git does not keep empty directories).
+LINT_PATHS = ("dev.py", "tdxlab", "tests", "benchmarks")
+
+
+class StepFailed(Exception):
+    """A step failed; ``code`` becomes the exit code of dev.py."""
+
+    def __init__(self, step: str, code: int, why: str) -> None:
+        super().__init__(f"step '{step}' failed: {why}")
+        self.step = step
+        self.code = code
+
+
+def say(message: str) -> None:
+    """Print a dev.py progress line, flushed so it interleaves correctly with child output."""
+    print(f"[dev.py] {message}", flush=True)
+
+
+def venv_env() -> dict[str, str]:
+    """The environment for commands run inside ``.venv`` (as if it were activated)."""
+    env = dict(os.environ)
+    env.pop("PYTHONHOME", None)
+    env["VIRTUAL_ENV"] = str(VENV)
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    return env
+
+
+def run(step: str, cmd: Sequence[str], env: dict[str, str] | None = None) -> None:
+    """Run ``cmd`` in the repo root; raise :class:`StepFailed` naming ``step`` on failure."""
+    try:
+        code = subprocess.run(list(cmd), cwd=ROOT, env=env, check=False).returncode
+    except FileNotFoundError:
+        raise StepFailed(step, 127, f"command not found: {cmd[0]}") from None
+    if code != 0:
+        shown = code if code > 0 else 128 - code  # killed by a signal: shell convention
+        raise StepFailed(step, shown, f"`{' '.join(cmd)}` exited with code {code}")
+
+
+@dataclass
+class Timer:
+    """Prints each step's name on entry and its outcome and duration on exit."""
+
+    durations: list[tuple[str, float, str]]
+
+    def step(self, name: str, action: Callable[[], str | None]) -> None:
+        """Run ``action``; it returns a note such as ``"skipped: ..."`` or None for plain success."""
+        say(f"==> {name}")
+        start = time.monotonic()
+        try:
+            note = action()
+        except StepFailed:
+            say(f"<== {name} FAILED ({time.monotonic() - start:.1f} s)")
+            raise
+        took = time.monotonic() - start
+        outcome = note or "ok"
+        self.durations.append((name, took, outcome))
+        say(f"<== {name} {outcome} ({took:.1f} s)")
+
+
+# --------------------------------------------------------------------------- venv
+
+
+def venv_works() -> bool:
+    """True when ``.venv`` has a Python that starts, is new enough, and has pip."""
+    if not VENV_PYTHON.exists():
+        return False
+    probe = (
+        f"import sys, pip; sys.exit(0 if sys.version_info[:2] >= {MIN_PYTHON!r} else 1)"
+    )
+    done = subprocess.run(
+        [str(VENV_PYTHON), "-c", probe], capture_output=True, check=False
+    )
+    return done.returncode == 0
+
+
+def ensure_venv() -> str | None:
+    """Create ``.venv`` with the stdlib ``venv`` module (recreate it if it is broken)."""
+    if venv_works():
+        return "skipped: .venv exists"
+    if VENV.exists():
+        say(f"{VENV} is incomplete or broken; recreating it")
+    builder = venv.EnvBuilder(with_pip=True, clear=True, symlinks=True)
+    try:
+        builder.create(VENV)
+    except (subprocess.CalledProcessError, OSError) as exc:
+        raise StepFailed(
+            "venv",
+            1,
+            f"could not create {VENV} with pip ({exc}). On Debian/Ubuntu install the "
+            f"'python3-venv' package (apt-get install -y python3-venv) and re-run",
+        ) from None
+    if not venv_works():
+        raise StepFailed(
+            "venv",
+            1,
+            f"{VENV} was created but has no working pip; on Debian/Ubuntu install "
+            f"'python3-venv' and re-run",
+        )
+    return None
+
+
+def pyproject_hash() -> str:
+    """Hash of ``pyproject.toml``: the install is redone exactly when this changes."""
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def read_stamp() -> tuple[str, frozenset[str]] | None:
+    """The (pyproject hash, extras) of the last successful install, if any."""
+    try:
+        data = json.loads(STAMP.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != STAMP_FORMAT:
+        return None
+    digest, extras = data.get("pyproject_sha256"), data.get("extras")
+    if not isinstance(digest, str) or not isinstance(extras, list):
+        return None
+    return digest, frozenset(str(e) for e in extras)
+
+
+def ensure_installed(extras: frozenset[str]) -> str | None:
+    """``pip install -e .[extras]`` unless the stamp shows it was done for this pyproject."""
+    digest = pyproject_hash()
+    stamp = read_stamp()
+    if stamp is not None and stamp[0] == digest and extras <= stamp[1]:
+        return "skipped: pyproject.toml unchanged since last install"
+    target = "." + (f"[{','.join(sorted(extras))}]" if extras else "")
+    say(f"pip install -e {target} (first run or pyproject.toml changed; may take minutes)")
+    STAMP.unlink(missing_ok=True)
+    run(
+        "install",
+        [str(VENV_PYTHON), "-m", "pip", "install", "--progress-bar", "off", "-q", "-e", target],
+        env=venv_env(),
+    )
+    # Keep the union: a later `lab` after `test` must not forget that test tools are present.
+    kept = extras | (stamp[1] if stamp is not None and stamp[0] == digest else frozenset())
+    payload = {"format": STAMP_FORMAT, "pyproject_sha256": digest, "extras": sorted(kept)}
+    STAMP.write_text(json.dumps(payload) + "\n", encoding="utf-8")
+    return None
+
+
+# --------------------------------------------------------------------------- chromium
+
+
+def ensure_chromium() -> str | None:
+    """Install Debian's chromium when /usr/bin/chromium is missing (as root, or via sudo -n)."""
+    if CHROMIUM.exists():
+        return f"skipped: {CHROMIUM} present"
+    hint = f"{CHROMIUM} is missing; install Debian's chromium (apt-get install -y chromium) and re-run"
+    if shutil.which("apt-get") is None:
+        raise StepFailed("chromium", 1, f"{hint} (apt-get not found on this machine)")
+    if os.geteuid() == 0:
+        prefix: list[str] = []
+    elif shutil.which("sudo") and subprocess.run(
+        ["sudo", "-n", "true"], capture_output=True, check=False
+    ).returncode == 0:
+        prefix = ["sudo", "-n"]
+    else:
+        raise StepFailed("chromium", 1, f"{hint} (not root and no password-less sudo)")
+    apt = [*prefix, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]
+    run("chromium", [*apt, "update"])
+    run("chromium", [*apt, "install", "-y", "chromium"])
+    if not CHROMIUM.exists():
+        raise StepFailed("chromium", 1, f"apt-get finished but {CHROMIUM} is still missing")
+    return None
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def notebooks() -> list[str]:
+    """Committed notebooks, relative to the repo root, in a stable order."""
+    folder = ROOT / "notebooks"
+    found = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
+    return [str(p.relative_to(ROOT)) for p in found]
+
+
+def cmd_test(pytest_args: Sequence[str]) -> int:
+    """Set up ``.venv`` for testing and run every check, failing fast."""
+    timer = Timer(durations=[])
+    start = time.monotonic()
+    py = str(VENV_PYTHON)
+    env = venv_env()
+
+    def ruff() -> None:
+        paths = [p for p in LINT_PATHS if (ROOT / p).exists()]
+        run("ruff", [py, "-m", "ruff", "check", *paths], env=env)
+
+    def mypy() -> None:
+        run("mypy", [py, "-m", "mypy"], env=env)
+
+    def nbstripout() -> str | None:
+        found = notebooks()
+        if not found:
+            return "skipped: no notebooks/*.ipynb yet"
+        run("nbstripout", [py, "-m", "nbstripout", "--verify", *found], env=env)
+        return None
+
+    def pytest() -> None:
+        # One run over tests/ and the notebooks, so pytest's closing summary counts everything.
+        targets = ["tests"] + (["notebooks"] if notebooks() else [])
+        run("pytest", [py, "-m", "pytest", *targets, "--nbmake", *pytest_args], env=env)
+
+    try:
+        timer.step("venv", ensure_venv)
+        timer.step("install", lambda: ensure_installed(frozenset({"test"})))
+        timer.step("chromium", ensure_chromium)
+        timer.step("ruff", ruff)
+        timer.step("mypy", mypy)
+        timer.step("nbstripout", nbstripout)
+        timer.step("pytest", pytest)
+    except StepFailed as exc:
+        print(f"dev.py test: {exc}", file=sys.stderr, flush=True)
+        return exc.code
+    parts = ", ".join(f"{name} {took:.1f}s" for name, took, _ in timer.durations)
+    say(f"all steps passed in {time.monotonic() - start:.1f} s ({parts})")
+    return 0
+
+
+def cmd_lab(lab_args: Sequence[str]) -> int:
+    """Set up ``.venv`` with the runtime dependencies and replace this process with JupyterLab."""
+    timer = Timer(durations=[])
+    try:
+        timer.step("venv", ensure_venv)
+        timer.step("install", lambda: ensure_installed(frozenset()))
+    except StepFailed as exc:
+        print(f"dev.py lab: {exc}", file=sys.stderr, flush=True)
+        return exc.code
+    argv = [str(VENV_PYTHON), "-m", "jupyter", "lab", "notebooks/"]
+    if os.geteuid() == 0 and "--allow-root" not in lab_args:
+        argv.append("--allow-root")  # containers often run as root; Jupyter refuses otherwise
+    argv.extend(lab_args)
+    say("starting: python " + " ".join(argv[1:]))
+    os.chdir(ROOT)
+    os.execve(argv[0], argv, venv_env())
+    return 0  # pragma: no cover - execve does not return
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``lab``/``test`` and run it; return the exit code."""
+    parser = argparse.ArgumentParser(
+        prog="python3 dev.py",
+        description="Set up and use tdxlab's private .venv.",
+        epilog="lab: extra arguments go to `jupyter lab`; test: extra arguments go to pytest.",
+    )
+    parser.add_argument("command", choices=("lab", "test"), help="what to do")
+    parser.add_argument("rest", nargs=argparse.REMAINDER, help="passed through (see below)")
+    args = parser.parse_args(argv)
+    if sys.version_info < MIN_PYTHON:
+        found = ".".join(map(str, sys.version_info[:3]))
+        print(f"dev.py: Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]}+ is required, this is {found}",
+              file=sys.stderr)
+        return 2
+    try:
+        if args.command == "lab":
+            return cmd_lab(args.rest)
+        return cmd_test(args.rest)
+    except KeyboardInterrupt:
+        print("dev.py: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

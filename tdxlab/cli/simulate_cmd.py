@@ -1,0 +1,217 @@
+"""``tdxlab simulate``, ``tdxlab check`` and ``tdxlab scenarios``: the simulation from the shell.
+
+Exit codes follow the CLI convention: 0 when isolation holds (no violation, no
+counterexample), 1 when it does not, 2 for bad input.  Every argument is validated
+here rather than by ``argparse`` ``choices``/``type`` so that a mistake is reported as
+one line naming what and where, like every other error of the kit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from tdxlab.cli import UsageError
+from tdxlab.describe import describe_step, describe_violation
+from tdxlab.scenarios import SCENARIOS, get_scenario
+from tdxlab.sim.designs import DESIGNS, Design, get_design
+from tdxlab.sim.events import Event, TraceError
+from tdxlab.sim.machine import SimResult, Simulation
+from tdxlab.sim.model import check_modelled
+from tdxlab.sim.search import DEFAULT_BUDGET, SearchResult, find_counterexample
+from tdxlab.sim.trace import dump_trace, load_trace
+
+
+def register(sub: Any) -> None:
+    """Add the three sub-commands to the ``tdxlab`` parser."""
+    designs = ", ".join(DESIGNS)
+    p = sub.add_parser(
+        "simulate",
+        help="run a trace under one design and report isolation violations",
+        description="Run a built-in scenario or a JSON Lines trace under one page design and print "
+        "each step and every isolation violation. Exit 0 if none, 1 if any, 2 for bad input.",
+    )
+    p.add_argument("--design", help=f"page design: {designs}")
+    p.add_argument("--scenario", help="a built-in scenario (see `tdxlab scenarios`)")
+    p.add_argument("--trace", help="a JSON Lines trace file (docs/trace-format.md)")
+    p.add_argument("--vps", help="VPs in the partition (default: as many as the trace uses)")
+    p.add_argument("--format", default="text", help="text (default) or json")
+    _variant_args(p)
+    p.set_defaults(func=_simulate)
+
+    c = sub.add_parser(
+        "check",
+        help="search for the shortest trace that breaks a design's isolation",
+        description="Search event sequences for the shortest one under which the design violates "
+        "isolation (bounded breadth-first search plus hypothesis stateful testing). Prints the "
+        "trace found as JSON Lines (exit 1) or a comment saying none was found (exit 0).",
+    )
+    c.add_argument("--design", help=f"page design: {designs}")
+    c.add_argument("--search", default=str(DEFAULT_BUDGET),
+                   help=f"hypothesis example budget (default {DEFAULT_BUDGET}; 0 = breadth-first only)")
+    c.add_argument("--seed", default="0", help="random seed (default 0); the search is deterministic")
+    _variant_args(c)
+    c.set_defaults(func=_check)
+
+    s = sub.add_parser("scenarios", help="list the built-in scenarios",
+                       description="List the built-in scenarios with their titles.")
+    s.add_argument("--long", action="store_true", help="also print each scenario's description")
+    s.set_defaults(func=_scenarios)
+
+
+def _variant_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--add-private", default="", metavar="REGS",
+                   help="comma-separated registers the design should (also) keep per VTL")
+    p.add_argument("--drop-private", default="", metavar="REGS",
+                   help="comma-separated registers the design should stop keeping per VTL")
+
+
+# --- argument checks ------------------------------------------------------------------------------
+def _int_arg(name: str, raw: str, low: int) -> int:
+    try:
+        value = int(raw, 0)
+    except ValueError:
+        raise UsageError(f"{name} must be an integer, got {raw!r}") from None
+    if value < low:
+        raise UsageError(f"{name} must be >= {low}, got {value}")
+    return value
+
+
+def _regs(raw: str, flag: str) -> set[str]:
+    out = set()
+    for name in (r.strip() for r in raw.split(",")):
+        if name:
+            try:
+                out.add(check_modelled(name))
+            except KeyError as exc:
+                raise UsageError(f"{flag}: {exc}") from None
+    return out
+
+
+def _design(args: argparse.Namespace) -> Design:
+    if not args.design:
+        raise UsageError(f"--design is required (one of {', '.join(DESIGNS)})")
+    design = get_design(args.design)
+    add = _regs(args.add_private, "--add-private")
+    drop = _regs(args.drop_private, "--drop-private")
+    if add or drop:
+        parts = [design.key, *(f"plus-{r}" for r in sorted(add)), *(f"minus-{r}" for r in sorted(drop))]
+        key = "-".join(parts)
+        design = design.variant(key, add_private=add, drop_private=drop)
+    return design
+
+
+# --- simulate -----------------------------------------------------------------------------------
+def _events(args: argparse.Namespace) -> tuple[list[Event], str]:
+    if (args.scenario is None) == (args.trace is None):
+        raise UsageError("give exactly one of --scenario NAME or --trace FILE")
+    if args.scenario is not None:
+        return get_scenario(args.scenario).events(), f"scenario {args.scenario}"
+    return load_trace(args.trace), str(args.trace)
+
+
+def run_trace(design: Design, events: list[Event], vps: int | None, source: str) -> SimResult:
+    """Simulate ``events``; impossible events raise a :class:`TraceError` naming ``source`` and the line."""
+    needed = max((e.vp for e in events), default=0) + 1
+    sim = Simulation(design, needed if vps is None else vps)
+    try:
+        return sim.run(events)
+    except TraceError as exc:
+        raise TraceError(exc.reason, exc.line, source) from None
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    fmt = args.format
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--format must be text or json, got {fmt!r}")
+    design = _design(args)
+    vps = None if args.vps is None else _int_arg("--vps", args.vps, 1)
+    events, source = _events(args)
+    result = run_trace(design, events, vps, source)
+    if fmt == "json":
+        print(json.dumps(result_json(result, source), indent=1))
+    else:
+        print(result_text(result, source))
+    return 1 if result.violations else 0
+
+
+def result_json(result: SimResult, source: str) -> dict[str, Any]:
+    """The ``--format json`` object: design, source, ``steps`` and ``violations``."""
+    steps = []
+    for rec in result.steps:
+        steps.append({
+            "step": rec.index,
+            "line": rec.event.line,
+            "event": rec.event.to_json(),
+            "vp": rec.event.vp,
+            "vtl": rec.active_vtl[rec.event.vp],
+            "entered_vtl": rec.entered_vtl,
+            "switched": None if rec.switched is None else list(rec.switched),
+            "note": rec.note,
+            "violations": len(rec.violations),
+        })
+    return {
+        "design": result.design.key,
+        "title": result.design.title,
+        "source": source,
+        "vps": result.vps,
+        "steps": steps,
+        "violations": [v.to_json() for v in result.violations],
+    }
+
+
+def result_text(result: SimResult, source: str) -> str:
+    """One line per step, then the violations in a block of their own."""
+    d = result.design
+    vps = f"{result.vps} VP{'s' if result.vps != 1 else ''}"
+    lines = [f"design {d.key}: {d.title}", f"trace: {source} ({result.events} events, {vps})", ""]
+    lines += [describe_step(rec) for rec in result.steps]
+    lines.append("")
+    if result.violations:
+        lines.append(f"== {len(result.violations)} isolation violation(s) ==")
+        lines += [f"  {describe_violation(v)}" for v in result.violations]
+    else:
+        lines.append("== no isolation violation: every entered VTL observed what the TLFS promises ==")
+    return "\n".join(lines)
+
+
+# --- check ----------------------------------------------------------------------------------------
+def _check(args: argparse.Namespace) -> int:
+    design = _design(args)
+    budget = _int_arg("--search", args.search, 0)
+    seed = _int_arg("--seed", args.seed, 0)
+    result = find_counterexample(design, budget=budget, seed=seed)
+    print(search_text(result))
+    return 1 if result.found else 0
+
+
+def search_text(result: SearchResult) -> str:
+    """The counterexample as a loadable JSON Lines trace, with ``#`` comments around it."""
+    bfs = (f"breadth-first search: no trace of {result.exhaustive_length} events or fewer on one VP "
+           f"violates (registers {', '.join(result.alphabet)} stand for their groups, "
+           f"{result.bfs_tried} traces)")
+    if result.trace is not None and result.method == "hypothesis":
+        bfs = (f"breadth-first search: nothing up to {result.exhaustive_length} events "
+               f"({result.bfs_tried} traces)")
+    how = [bfs, f"hypothesis: {result.hypothesis_examples} examples; {result.seconds:.1f} s in all",
+           *(f"note: {n}" for n in result.notes)]
+    comments = "".join(f"# {line}\n" for line in how)
+    if result.trace is None:
+        return f"# no counterexample for {result.design}\n{comments}".rstrip("\n")
+    by = "breadth-first search" if result.method == "bfs" else "hypothesis"
+    head = f"# counterexample for {result.design}: {len(result.trace)} events, found by {by}\n{comments}"
+    tail = [f"# {describe_violation(v)}" for v in result.violations]
+    return head + dump_trace(result.trace) + "\n".join(tail)
+
+
+# --- scenarios ------------------------------------------------------------------------------------
+def _scenarios(args: argparse.Namespace) -> int:
+    width = max(len(n) for n in SCENARIOS)
+    for sc in SCENARIOS.values():
+        events = sc.events()
+        vps = max((e.vp for e in events), default=0) + 1
+        print(f"{sc.name:<{width}}  {sc.title} ({len(events)} events, {vps} VP{'s' if vps > 1 else ''})")
+        if args.long:
+            print(f"{'':<{width}}  {sc.description}\n")
+    return 0

@@ -1,0 +1,521 @@
+"""Cost accounting counted from the protocol itself, never typed in.
+
+Every byte a design moves goes through :class:`tdxlab.sim.memory.Memory`, which logs
+one :class:`~tdxlab.sim.memory.Access` per field touched (who, read or write, which
+page, offset, size, and whether it was part of a copy).  This module runs a design
+through :class:`tdxlab.sim.machine.Simulation` with ``record=True`` on three
+canonical micro-traces and adds those records up:
+
+* an **entry without a VTL switch** (one ``run`` in VTL 0);
+* an **entry preceded by a VTL switch** (``vtl_call`` then ``run`` in VTL 1, and
+  ``vtl_return`` then ``run`` in VTL 0; the two directions are averaged);
+* **VP creation and enabling VTL 1**, for memory per VP (the pages the design's
+  ``create``/``add_vtl`` allocate).
+
+A warm-up first runs each VTL once so that one-time work (clearing the first
+entry's TLB-flush request) is not charged to every entry.
+
+Because the numbers come from the access log, a reviewer's variant
+(``DESIGNS["bank"].variant(...)``) gets its costs with no extra code.
+
+Conventions (stated once, used by every view):
+
+* *cache lines* are distinct 64-byte lines per page, from each access's offset and
+  size; page layouts start at page offset 0 for every page this model allocates
+  (run page, per-VTL context page, VMSA), so layout offsets are page offsets.  The
+  paravisor's private-register bank is a small struct in user memory; it is
+  assumed to start on a 64-byte boundary.
+* *pages touched* (TLB entries) are distinct pages named in the log, the bank
+  counted as its own page: an upper bound, since OpenVMM keeps ``TdxPrivateRegs``
+  inside per-VP user-mode state the run loop touches anyway.
+* *kernel* bytes include the TDX module's and, for ``snp``, the CPU's own
+  load/save of the guest state (:attr:`~tdxlab.sim.memory.Actor.CPU`).
+* *memory per VP* counts kernel-visible pages (run page, per-VTL context pages,
+  VMSAs) and, separately, paravisor heap bytes (the banks).  Pages that are the
+  same in every TDX design are left out: the VTL 0 kernel APIC page and the VTL 1
+  user-mode APIC page (one per VTL in all of them: openvmm #775, #985) and the TDX
+  module's per-L2-VM TDVPS pages (domain-facts 3.6).  The ``snp`` design likewise
+  leaves out its interrupt-state pages, which this model does not simulate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import overload
+
+import pandas as pd
+
+from tdxlab.layout.engine import CACHE_LINE, PAGE
+from tdxlab.sim.designs import Design, get_design
+from tdxlab.sim.events import Event, Op
+from tdxlab.sim.machine import SimResult, Simulation
+from tdxlab.sim.memory import Access, Actor, PageKind
+
+#: Warm-up: enable VTL 1, then run VTL 0, VTL 1, VTL 0 once each (first-entry work done).
+WARMUP: tuple[Event, ...] = (
+    Event(Op.ENABLE_VTL, 0, 1),
+    Event(Op.RUN, 0),
+    Event(Op.VTL_CALL, 0),
+    Event(Op.RUN, 0),
+    Event(Op.VTL_RETURN, 0),
+    Event(Op.RUN, 0),
+)
+
+
+def page_role(name: str) -> str:
+    """``vp3.run`` -> ``run``: the page's role, the same for every VP."""
+    return name.split(".", 1)[1] if "." in name else name
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What a list of logged accesses adds up to.
+
+    Byte counts are sums of field sizes; ``copied`` counts the bytes *written* by
+    copies (so a 90-byte copy adds 90, not 180); ``lines`` holds (page role,
+    line start offset) pairs and ``pages`` page roles.
+    """
+
+    accesses: int = 0
+    paravisor_read: int = 0
+    paravisor_write: int = 0
+    kernel_read: int = 0
+    kernel_write: int = 0
+    copied: int = 0
+    copied_fields: int = 0
+    lines: frozenset[tuple[str, int]] = frozenset()
+    pages: frozenset[str] = frozenset()
+    copied_what: tuple[str, ...] = ()
+
+    @property
+    def cache_lines(self) -> int:
+        """Distinct 64-byte cache lines touched."""
+        return len(self.lines)
+
+    @property
+    def pages_touched(self) -> int:
+        """Distinct pages touched (TLB entries)."""
+        return len(self.pages)
+
+    def lines_on(self, role: str) -> list[int]:
+        """Start offsets of the lines touched on page ``role``, ascending."""
+        return sorted(off for page, off in self.lines if page == role)
+
+    def __or__(self, other: Tally) -> Tally:
+        """Two tallies back to back: sums add, distinct lines and pages unite."""
+        return Tally(
+            self.accesses + other.accesses,
+            self.paravisor_read + other.paravisor_read,
+            self.paravisor_write + other.paravisor_write,
+            self.kernel_read + other.kernel_read,
+            self.kernel_write + other.kernel_write,
+            self.copied + other.copied,
+            self.copied_fields + other.copied_fields,
+            self.lines | other.lines,
+            self.pages | other.pages,
+            self.copied_what + other.copied_what,
+        )
+
+
+def tally(accesses: Iterable[Access]) -> Tally:
+    """Add up logged accesses (see :class:`Tally` for what each number means)."""
+    n = pr = pw = kr = kw = copied = copied_fields = 0
+    lines: set[tuple[str, int]] = set()
+    pages: set[str] = set()
+    what: list[str] = []
+    for a in accesses:
+        n += 1
+        role = page_role(a.page)
+        if a.actor is Actor.PARAVISOR:
+            if a.write:
+                pw += a.size
+            else:
+                pr += a.size
+        elif a.write:
+            kw += a.size
+        else:
+            kr += a.size
+        if a.copy and a.write:
+            copied += a.size
+            copied_fields += 1
+            what.append(a.what)
+        pages.add(role)
+        first, last = a.offset // CACHE_LINE, (a.offset + a.size - 1) // CACHE_LINE
+        lines.update((role, i * CACHE_LINE) for i in range(first, last + 1))
+    return Tally(n, pr, pw, kr, kw, copied, copied_fields, frozenset(lines), frozenset(pages),
+                 tuple(what))
+
+
+def entry_phases(accesses: Sequence[Access]) -> tuple[list[Access], list[Access], list[Access]]:
+    """Split one ``run`` step's log into paravisor-before, kernel/CPU, paravisor-after.
+
+    The order of the log is the order of the protocol: the paravisor's work before
+    the first kernel/CPU access is ``before_entry`` (e.g. ``write_private_regs``), the
+    paravisor's work after the last one is ``after_exit`` (``read_private_regs``).
+    """
+    kernel = [i for i, a in enumerate(accesses) if a.actor is not Actor.PARAVISOR]
+    if not kernel:
+        return list(accesses), [], []
+    lo, hi = kernel[0], kernel[-1] + 1
+    return list(accesses[:lo]), list(accesses[lo:hi]), list(accesses[hi:])
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """One page (or heap struct) a design allocates per VP."""
+
+    role: str
+    kind: PageKind
+    vtl: int | None
+    layout: str
+    used_bytes: int
+    counts_as_page: bool
+
+
+@dataclass(frozen=True)
+class DesignCosts:
+    """The counts of one design, derived from its protocol's access log.
+
+    Per-entry numbers at a VTL-switch fraction ``f`` mix the two entry kinds:
+    ``(1 - f) * entry + f * switch_entry`` (see :meth:`per_entry`).
+    """
+
+    design: str
+    title: str
+    platform: str
+    is_variant: bool
+    private: frozenset[str]
+    entry: Tally
+    before_entry: Tally
+    kernel: Tally
+    after_exit: Tally
+    switch_up: Tally
+    switch_down: Tally
+    switch_entry_up: Tally
+    switch_entry_down: Tally
+    cycle: Tally
+    enable_vtl: Tally
+    switch_copied_regs: tuple[str, ...]
+    pages: tuple[PageInfo, ...]
+    pages_per_vp_vtl0: int
+    pages_per_vp_vtl1: int
+    heap_bytes_vtl0: int
+    heap_bytes_vtl1: int
+    raw: dict[str, tuple[Access, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    # --- per entry -------------------------------------------------------------------------
+    @property
+    def copy_in_bytes(self) -> int:
+        """Bytes the paravisor copies into kernel-visible memory before an entry."""
+        return self.before_entry.copied
+
+    @property
+    def copy_out_bytes(self) -> int:
+        """Bytes the paravisor copies out after the exit."""
+        return self.after_exit.copied
+
+    @property
+    def switch_copy_bytes(self) -> float:
+        """Bytes copied by the VTL switch itself (mean of both directions)."""
+        return (self.switch_up.copied + self.switch_down.copied) / 2
+
+    def _mix(self, plain: float, up: float, down: float, f: float) -> float:
+        return (1 - f) * plain + f * (up + down) / 2
+
+    def per_entry(self, switch_fraction: float = 0.0) -> EntryCounts:
+        """Expected counts per entry when a fraction of entries follow a VTL switch."""
+        f = switch_fraction
+        if not 0.0 <= f <= 1.0:
+            raise ValueError(f"switch fraction must be within 0..1, got {f!r}")
+        e, u, d = self.entry, self.switch_entry_up, self.switch_entry_down
+        return EntryCounts(
+            bytes_copied=self._mix(e.copied, u.copied, d.copied, f),
+            cache_lines=self._mix(e.cache_lines, u.cache_lines, d.cache_lines, f),
+            pages_touched=self._mix(e.pages_touched, u.pages_touched, d.pages_touched, f),
+            paravisor_bytes=self._mix(e.paravisor_read + e.paravisor_write,
+                                      u.paravisor_read + u.paravisor_write,
+                                      d.paravisor_read + d.paravisor_write, f),
+            kernel_bytes=self._mix(e.kernel_read + e.kernel_write, u.kernel_read + u.kernel_write,
+                                   d.kernel_read + d.kernel_write, f),
+            footprint_lines=self._mix(e.cache_lines, self.cycle.cache_lines, self.cycle.cache_lines, f),
+            footprint_pages=self._mix(e.pages_touched, self.cycle.pages_touched,
+                                      self.cycle.pages_touched, f),
+        )
+
+    # --- memory ----------------------------------------------------------------------------
+    def pages_per_vp(self, vtls: int = 2) -> int:
+        """Kernel-visible 4 KiB pages per VP with ``vtls`` lower VTLs enabled (1 or 2)."""
+        return _by_vtls(vtls, self.pages_per_vp_vtl0, self.pages_per_vp_vtl1)
+
+    def heap_bytes_per_vp(self, vtls: int = 2) -> int:
+        """Paravisor heap bytes per VP (the private-register banks) with ``vtls`` VTLs."""
+        return _by_vtls(vtls, self.heap_bytes_vtl0, self.heap_bytes_vtl1)
+
+    def bytes_per_vp(self, vtls: int = 2) -> int:
+        """Memory per VP in bytes: whole pages plus heap bytes."""
+        return self.pages_per_vp(vtls) * PAGE + self.heap_bytes_per_vp(vtls)
+
+
+def _by_vtls(vtls: int, one: int, two: int) -> int:
+    if vtls == 1:
+        return one
+    if vtls == 2:
+        return two
+    raise ValueError(f"vtls must be 1 (VTL 0 only) or 2 (VTL 0 and VTL 1), got {vtls!r}")
+
+
+@dataclass(frozen=True)
+class EntryCounts:
+    """Expected per-entry counts at one switch fraction (floats: they are averages)."""
+
+    bytes_copied: float
+    cache_lines: float
+    pages_touched: float
+    paravisor_bytes: float
+    kernel_bytes: float
+    #: Lines and pages one VP keeps live in the caches/TLB at this switch fraction.
+    footprint_lines: float
+    footprint_pages: float
+
+
+def _pages(design: Design, vtls: int) -> list[PageInfo]:
+    store = design.create(0)
+    for vtl in range(1, vtls):
+        design.add_vtl(store, vtl)
+    return [PageInfo(page_role(p.name), p.kind, p.vtl, p.layout.name, p.layout.size, p.counts_as_page)
+            for p in store.pages]
+
+
+def _step(sim: Simulation, event: Event) -> tuple[Access, ...]:
+    rec = sim.apply(event)
+    assert rec is not None  # record=True
+    return rec.accesses
+
+
+_CACHE: dict[tuple[type, str, frozenset[str]], DesignCosts] = {}
+
+
+@overload
+def account(design: SimResult) -> TraceCosts: ...
+@overload
+def account(design: str | Design) -> DesignCosts: ...
+def account(design: str | Design | SimResult) -> DesignCosts | TraceCosts:
+    """Count a design on the canonical micro-traces, or a recorded simulation of any trace.
+
+    Given a design (key or object) this runs the micro-traces of the module
+    docstring and returns :class:`DesignCosts` (cached per design and private set).
+    Given a :class:`~tdxlab.sim.machine.SimResult` it counts that trace's own
+    accesses and returns :class:`TraceCosts`.
+    """
+    if isinstance(design, SimResult):
+        return trace_costs(design)
+    d = get_design(design)
+    key = (type(d), d.key, d.private)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    sim = Simulation(d, 1, record=True)
+    enable = _step(sim, WARMUP[0])
+    for ev in WARMUP[1:]:
+        _step(sim, ev)
+    run0 = _step(sim, Event(Op.RUN, 0))
+    call = _step(sim, Event(Op.VTL_CALL, 0))
+    run1 = _step(sim, Event(Op.RUN, 0))
+    ret = _step(sim, Event(Op.VTL_RETURN, 0))
+    run0b = _step(sim, Event(Op.RUN, 0))
+    before, kern, after = entry_phases(run0)
+    one, two = _pages(d, 1), _pages(d, 2)
+    costs = DesignCosts(
+        design=d.key,
+        title=d.title,
+        platform=d.platform.value,
+        is_variant=d.is_variant,
+        private=d.private,
+        entry=tally(run0),
+        before_entry=tally(before),
+        kernel=tally(kern),
+        after_exit=tally(after),
+        switch_up=tally(call),
+        switch_down=tally(ret),
+        switch_entry_up=tally(call) | tally(run1),
+        switch_entry_down=tally(ret) | tally(run0b),
+        cycle=tally(run0) | tally(call) | tally(run1) | tally(ret) | tally(run0b),
+        enable_vtl=tally(enable),
+        switch_copied_regs=tuple(d.switch_copied(sim.vps[0].store)),
+        pages=tuple(two),
+        pages_per_vp_vtl0=sum(p.counts_as_page for p in one),
+        pages_per_vp_vtl1=sum(p.counts_as_page for p in two),
+        heap_bytes_vtl0=sum(p.used_bytes for p in one if not p.counts_as_page),
+        heap_bytes_vtl1=sum(p.used_bytes for p in two if not p.counts_as_page),
+        raw={"run": run0, "vtl_call": call, "run_vtl1": run1, "vtl_return": ret, "run_after_return": run0b},
+    )
+    _CACHE[key] = costs
+    return costs
+
+
+@dataclass(frozen=True)
+class TraceCosts:
+    """The counts of one recorded simulation of any trace (what ``compare`` shows per design).
+
+    Per-entry figures divide by the trace's ``run`` events.  A VTL switch is charged
+    to the entry that follows it on the same VP (their lines and pages are united,
+    as in :class:`DesignCosts`).  ``footprint_*`` are the most lines/pages any one
+    VP touched over the whole trace: what it keeps live in the caches and TLB.
+    """
+
+    design: str
+    platform: str
+    vps: int
+    entries: int
+    switches: int
+    bytes_copied_entries: int
+    bytes_copied_switches: int
+    cache_lines_total: int
+    pages_touched_total: int
+    footprint_lines: int
+    footprint_pages: int
+    events: pd.DataFrame = field(compare=False, repr=False)
+
+    @property
+    def bytes_per_entry(self) -> float:
+        """Bytes the paravisor copied per entry (run steps only)."""
+        return self.bytes_copied_entries / self.entries if self.entries else 0.0
+
+    @property
+    def bytes_per_switch(self) -> float:
+        """Bytes copied per VTL switch (switch steps only)."""
+        return self.bytes_copied_switches / self.switches if self.switches else 0.0
+
+    @property
+    def switch_fraction(self) -> float:
+        """Switches per entry, capped at 1."""
+        return min(1.0, self.switches / self.entries) if self.entries else 0.0
+
+    def per_entry(self) -> EntryCounts:
+        """Per-entry averages over the trace, in the form the time model reads."""
+        n = max(self.entries, 1)
+        return EntryCounts(
+            bytes_copied=(self.bytes_copied_entries + self.bytes_copied_switches) / n,
+            cache_lines=self.cache_lines_total / n,
+            pages_touched=self.pages_touched_total / n,
+            paravisor_bytes=float(self.events["paravisor_read_bytes"].sum()
+                                  + self.events["paravisor_write_bytes"].sum()) / n,
+            kernel_bytes=float(self.events["kernel_read_bytes"].sum()
+                               + self.events["kernel_write_bytes"].sum()) / n,
+            footprint_lines=float(self.footprint_lines),
+            footprint_pages=float(self.footprint_pages),
+        )
+
+
+def trace_costs(result: SimResult) -> TraceCosts:
+    """Count a recorded simulation (``record=True``); see :class:`TraceCosts`."""
+    frame = event_costs(result)
+    entries = switches = copied_e = copied_s = lines = pages = 0
+    pending: dict[int, Tally] = {}
+    seen_lines: dict[int, set[tuple[str, int]]] = {}
+    seen_pages: dict[int, set[str]] = {}
+    for rec in result.steps:
+        t = tally(rec.accesses)
+        vp = rec.event.vp
+        seen_lines.setdefault(vp, set()).update(t.lines)
+        seen_pages.setdefault(vp, set()).update(t.pages)
+        if rec.switched is not None:
+            switches += 1
+            copied_s += t.copied
+            pending[vp] = pending.get(vp, Tally()) | t
+        elif rec.event.op is Op.RUN:
+            entries += 1
+            copied_e += t.copied
+            joined = pending.pop(vp, Tally()) | t
+            lines += joined.cache_lines
+            pages += joined.pages_touched
+    for t in pending.values():  # a switch with no entry after it still touched memory
+        lines += t.cache_lines
+        pages += t.pages_touched
+    return TraceCosts(
+        design=result.design.key,
+        platform=result.design.platform.value,
+        vps=result.vps,
+        entries=entries,
+        switches=switches,
+        bytes_copied_entries=copied_e,
+        bytes_copied_switches=copied_s,
+        cache_lines_total=lines,
+        pages_touched_total=pages,
+        footprint_lines=max((len(v) for v in seen_lines.values()), default=0),
+        footprint_pages=max((len(v) for v in seen_pages.values()), default=0),
+        events=frame,
+    )
+
+
+def account_all(designs: Iterable[str | Design] | None = None) -> dict[str, DesignCosts]:
+    """:func:`account` for several designs (default: the four), keyed by design key."""
+    from tdxlab.sim.designs import DESIGNS
+
+    chosen = list(DESIGNS.values()) if designs is None else [get_design(d) for d in designs]
+    return {d.key: account(d) for d in chosen}
+
+
+def counts_frame(designs: Iterable[str | Design] | None = None) -> pd.DataFrame:
+    """One row per design: what it copies, touches and allocates (the notebook's count table)."""
+    rows = []
+    for key, c in account_all(designs).items():
+        rows.append({
+            "design": key,
+            "copy_in_bytes": c.copy_in_bytes,
+            "copy_out_bytes": c.copy_out_bytes,
+            "switch_copy_bytes": c.switch_copy_bytes,
+            "switch_copied_registers": len(c.switch_copied_regs),
+            "cache_lines_per_entry": c.entry.cache_lines,
+            "cache_lines_after_switch": (c.switch_entry_up.cache_lines + c.switch_entry_down.cache_lines) / 2,
+            "pages_touched_per_entry": c.entry.pages_touched,
+            "kernel_bytes_per_entry": c.kernel.kernel_read + c.kernel.kernel_write,
+            "pages_per_vp_vtl0": c.pages_per_vp(1),
+            "pages_per_vp_vtl0_vtl1": c.pages_per_vp(2),
+            "heap_bytes_per_vp": c.heap_bytes_per_vp(2),
+        })
+    return pd.DataFrame(rows).set_index("design")
+
+
+#: Columns of :func:`event_costs`.
+EVENT_COLUMNS: tuple[str, ...] = (
+    "step", "vp", "event", "paravisor_read_bytes", "paravisor_write_bytes", "kernel_read_bytes",
+    "kernel_write_bytes", "bytes_copied", "cache_lines", "pages_touched",
+)  # fmt: skip
+
+
+def event_costs(result: SimResult) -> pd.DataFrame:
+    """The counts of every event of a recorded simulation, one row per step.
+
+    Needs the step history (``simulate(..., record=True)``); without it the access
+    log was never kept, which is an error rather than a table of zeros.
+    """
+    if result.events and not result.steps:
+        raise ValueError("event costs need the step history: run the simulation with record=True")
+    rows = []
+    for rec in result.steps:
+        t = tally(rec.accesses)
+        rows.append((rec.index, rec.event.vp, str(rec.event), t.paravisor_read, t.paravisor_write,
+                     t.kernel_read, t.kernel_write, t.copied, t.cache_lines, t.pages_touched))
+    frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
+    frame.attrs["design"] = result.design.key
+    return frame
+
+
+__all__ = [
+    "WARMUP",
+    "DesignCosts",
+    "EntryCounts",
+    "PageInfo",
+    "Tally",
+    "TraceCosts",
+    "account",
+    "account_all",
+    "counts_frame",
+    "entry_phases",
+    "event_costs",
+    "page_role",
+    "tally",
+    "trace_costs",
+]

@@ -1,0 +1,358 @@
+"""Sweeps over designs x VP counts x entry rates x switch fractions x constants, and break-evens.
+
+:func:`sweep` evaluates the time model for the whole grid in one vectorised pass
+(numpy broadcasting, no Python loop per row) and returns a tidy DataFrame, one row
+per point.  :func:`break_even` finds the switch fractions at which one design
+becomes cheaper than others; :func:`verdicts` turns that into the sentences a
+reviewer reads ("split is cheaper than bank for switch fraction below 0.6").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+import pandas as pd
+
+from tdxlab.cost.accounting import DesignCosts, account
+from tdxlab.cost.constants import DEFAULT, CostConstants
+from tdxlab.cost.timemodel import PARTS, breakdown, check_vps, model
+from tdxlab.layout.engine import PAGE
+from tdxlab.sim.designs import DESIGNS, Design
+
+#: Default axes: the four designs, VP counts crossing the cache sizes, typical entry rates.
+DEFAULT_VPS: tuple[int, ...] = (1, 4, 16, 64, 256, 1024, 4096)
+DEFAULT_RATES: tuple[float, ...] = (1e4, 1e5)
+DEFAULT_FRACTIONS: tuple[float, ...] = tuple(float(x) for x in np.round(np.linspace(0.0, 1.0, 11), 2))
+
+#: Columns of :func:`sweep`, in order.
+COLUMNS: tuple[str, ...] = (
+    "design", "constants", "vps", "entries_per_s", "switch_fraction",
+    "bytes_copied_per_entry", "cache_lines_per_entry", "pages_touched_per_entry",
+    "pages_per_vp", "heap_bytes_per_vp", "pages_per_partition", "kib_per_partition",
+    "ns_fixed", "ns_copy", "ns_cache", "ns_tlb", "ns_per_entry", "ns_design", "cpu_share",
+)  # fmt: skip
+
+
+def _designs(designs: Iterable[str | Design | DesignCosts] | None) -> list[DesignCosts]:
+    if designs is None:
+        return [account(d) for d in DESIGNS.values()]
+    out = [d if isinstance(d, DesignCosts) else account(d) for d in designs]
+    if not out:
+        raise ValueError("no designs to sweep")
+    return out
+
+
+def _constants(
+    constants: CostConstants | Mapping[str, CostConstants] | Sequence[CostConstants],
+) -> tuple[list[str], list[CostConstants]]:
+    if isinstance(constants, CostConstants):
+        return ["default" if constants == DEFAULT else "custom"], [constants]
+    if isinstance(constants, Mapping):
+        return [str(k) for k in constants], list(constants.values())
+    seq = list(constants)
+    return [f"set{i}" for i in range(len(seq))], seq
+
+
+def _axis(name: str, values: Iterable[float], lo: float, hi: float | None = None) -> np.ndarray:
+    arr = np.asarray(list(values), dtype=np.float64)
+    if arr.size == 0:
+        raise ValueError(f"{name}: give at least one value")
+    if not np.all(np.isfinite(arr)) or np.any(arr < lo) or (hi is not None and np.any(arr > hi)):
+        bad = next(v for v in arr if not np.isfinite(v) or v < lo or (hi is not None and v > hi))
+        rng = f"{lo:g}..{hi:g}" if hi is not None else f">= {lo:g}"
+        raise ValueError(f"{name}: {bad:g} is outside {rng}")
+    return arr
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The model evaluated on a (design, constants, vps, rate, fraction) grid, as arrays."""
+
+    costs: list[DesignCosts]
+    names: list[str]
+    shape: tuple[int, int, int, int, int]
+    axes: dict[str, np.ndarray]
+    values: dict[str, np.ndarray]
+
+
+def evaluate(
+    designs: Iterable[str | Design | DesignCosts] | None = None,
+    vps: Iterable[int] = DEFAULT_VPS,
+    entries_per_s: Iterable[float] = DEFAULT_RATES,
+    switch_fraction: Iterable[float] = DEFAULT_FRACTIONS,
+    constants: CostConstants | Mapping[str, CostConstants] | Sequence[CostConstants] = DEFAULT,
+    *,
+    vtls: int = 2,
+) -> Grid:
+    """The vectorised core of :func:`sweep`: every quantity as a broadcast 5-D array, no DataFrame."""
+    costs = _designs(designs)
+    names, consts = _constants(constants)
+    if not consts:
+        raise ValueError("constants: give at least one set")
+    vp_arr = _axis("vps", [check_vps(v) for v in vps], 1)
+    rates = _axis("entries_per_s", entries_per_s, 0)
+    fracs = _axis("switch_fraction", switch_fraction, 0, 1)
+    nd, nc, nv, nr, nf = len(costs), len(consts), len(vp_arr), len(rates), len(fracs)
+    di = np.arange(nd).reshape(nd, 1, 1, 1, 1)
+    ci = np.arange(nc).reshape(1, nc, 1, 1, 1)
+    v = vp_arr.reshape(1, 1, nv, 1, 1)
+    r = rates.reshape(1, 1, 1, nr, 1)
+    f = fracs.reshape(1, 1, 1, 1, nf)
+    plain = [c.per_entry(0.0) for c in costs]
+    switched = [c.per_entry(1.0) for c in costs]
+
+    def mixed(attr: str) -> np.ndarray:
+        # Per-entry counts are linear in the switch fraction (see DesignCosts.per_entry).
+        a0 = np.array([getattr(p, attr) for p in plain])[di]
+        a1 = np.array([getattr(p, attr) for p in switched])[di]
+        out: np.ndarray = a0 + f * (a1 - a0)
+        return out
+
+    k = {fld.name: np.array([getattr(c, fld.name) for c in consts], dtype=np.float64)[ci]
+         for fld in fields(CostConstants)}
+    is_snp = np.array([c.platform == "snp" for c in costs])[di]
+    cycles = np.where(is_snp, k["snp_entry_cycles"], k["tdx_entry_cycles"])
+    copied, lines, pages = mixed("bytes_copied"), mixed("cache_lines"), mixed("pages_touched")
+    b = model(entry_cycles=cycles, bytes_copied=copied, cache_lines=lines, pages_touched=pages,
+              footprint_lines=mixed("footprint_lines"), footprint_pages=mixed("footprint_pages"),
+              vps=v, k=k)
+    ppv = np.array([c.pages_per_vp(vtls) for c in costs], dtype=np.int64)[di]
+    heap = np.array([c.heap_bytes_per_vp(vtls) for c in costs], dtype=np.int64)[di]
+    total = b.total
+    values = {
+        "bytes_copied_per_entry": copied, "cache_lines_per_entry": lines,
+        "pages_touched_per_entry": pages, "pages_per_vp": ppv, "heap_bytes_per_vp": heap,
+        "pages_per_partition": ppv * v, "kib_per_partition": (ppv * PAGE + heap) * v / 1024.0,
+        "ns_fixed": b.fixed, "ns_copy": b.copy, "ns_cache": b.cache, "ns_tlb": b.tlb,
+        "ns_per_entry": total, "ns_design": b.design_dependent, "cpu_share": total * r / 1e9,
+    }  # fmt: skip
+    axes = {"design": di, "constants": ci, "vps": v, "entries_per_s": r, "switch_fraction": f}
+    return Grid(costs, names, (nd, nc, nv, nr, nf), axes, values)
+
+
+def sweep(
+    designs: Iterable[str | Design | DesignCosts] | None = None,
+    vps: Iterable[int] = DEFAULT_VPS,
+    entries_per_s: Iterable[float] = DEFAULT_RATES,
+    switch_fraction: Iterable[float] = DEFAULT_FRACTIONS,
+    constants: CostConstants | Mapping[str, CostConstants] | Sequence[CostConstants] = DEFAULT,
+    *,
+    vtls: int = 2,
+) -> pd.DataFrame:
+    """One row per (design, constants, vps, entries/s, switch fraction), vectorised.
+
+    ``constants`` is one set, a sequence (named ``set0``, ``set1``, ...) or a mapping
+    name -> set.  ``vtls`` (1 or 2) is how many lower VTLs are enabled per VP, for the
+    memory columns; VTL switching needs 2, the default.
+    ``cpu_share`` is the fraction of one CPU a VP spends on entries at that rate.
+    """
+    g = evaluate(designs, vps, entries_per_s, switch_fraction, constants, vtls=vtls)
+
+    def flat(x: np.ndarray | float, dtype: type = np.float64) -> np.ndarray:
+        out: np.ndarray = np.broadcast_to(np.asarray(x, dtype=dtype), g.shape).ravel()
+        return out
+
+    ints = {"vps", "pages_per_vp", "heap_bytes_per_vp", "pages_per_partition"}
+    data: dict[str, object] = {
+        "design": pd.Categorical.from_codes(flat(g.axes["design"], np.int64),
+                                            pd.Index([c.design for c in g.costs])),
+        "constants": pd.Categorical.from_codes(flat(g.axes["constants"], np.int64), pd.Index(g.names)),
+    }
+    for col in ("vps", "entries_per_s", "switch_fraction"):
+        data[col] = flat(g.axes[col], np.int64 if col in ints else np.float64)
+    for col, arr in g.values.items():
+        data[col] = flat(arr, np.int64 if col in ints else np.float64)
+    frame = pd.DataFrame(data, columns=list(COLUMNS))
+    frame.attrs["vtls"] = vtls
+    frame.attrs["parts"] = PARTS
+    return frame
+
+
+def curves(
+    designs: Iterable[str | Design | DesignCosts],
+    constants: CostConstants,
+    vps: int,
+    fractions: np.ndarray,
+    column: str = "ns_per_entry",
+) -> np.ndarray:
+    """``column`` for each design (rows) over ``fractions`` (columns) at one VP count; fast path."""
+    g = evaluate(designs, [vps], [0.0], fractions, constants)
+    out: np.ndarray = np.broadcast_to(g.values[column], g.shape)[:, 0, 0, 0, :]
+    return out
+
+
+# --- break-even ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BreakEven:
+    """Where ``design`` is cheaper than every design in ``others``, as switch-fraction intervals.
+
+    ``crossings`` are the fractions where the cheaper design changes; ``cheaper`` the
+    closed intervals of [0, 1] in which ``design`` wins (empty: never).
+    """
+
+    design: str
+    others: tuple[str, ...]
+    vps: int
+    crossings: tuple[float, ...]
+    cheaper: tuple[tuple[float, float], ...]
+    #: Closed intervals where the costs are equal (within float noise); a point is (x, x).
+    ties: tuple[tuple[float, float], ...] = ()
+
+    @property
+    def always(self) -> bool:
+        """True when ``design`` wins over the whole range."""
+        return self.cheaper == ((0.0, 1.0),)
+
+    @property
+    def never(self) -> bool:
+        """True when ``design`` never wins."""
+        return not self.cheaper
+
+    def sentence(self) -> str:
+        """The finding in one sentence, as the model states it."""
+        who = " and ".join(self.others)
+        where = f"with {self.vps} VP{'s' if self.vps != 1 else ''} per core"
+        if self.never:
+            ties = self._tie_words()
+            return f"{self.design} is never cheaper than {who} (any switch fraction, {where}){ties}"
+        if self.always:
+            return f"{self.design} is cheaper than {who} at every switch fraction ({where})"
+        parts = []
+        for lo, hi in self.cheaper:
+            if lo <= 0.0:
+                parts.append(f"below {hi:.3g}")
+            elif hi >= 1.0:
+                parts.append(f"above {lo:.3g}")
+            else:
+                parts.append(f"between {lo:.3g} and {hi:.3g}")
+        return (f"{self.design} is cheaper than {who} for switch fraction {' or '.join(parts)} "
+                f"({where}){self._tie_words()}")
+
+    def _tie_words(self) -> str:
+        spans = [f"{lo:.3g}" if hi - lo < 1e-9 else f"{lo:.3g} to {hi:.3g}" for lo, hi in self.ties]
+        return f"; it costs the same at switch fraction {', '.join(spans)}" if spans else ""
+
+
+def break_even(
+    design: str | Design | DesignCosts,
+    others: Iterable[str | Design | DesignCosts],
+    constants: CostConstants = DEFAULT,
+    *,
+    vps: int = 1,
+    resolution: int = 4001,
+) -> BreakEven:
+    """Switch fractions where ``design`` is strictly cheaper than all ``others``.
+
+    Evaluated on a grid of ``resolution`` points over [0, 1]; interval ends are
+    refined by linear interpolation between grid points (the cost is close to
+    linear in the switch fraction, so this is accurate well below the grid step).
+    """
+    me = design if isinstance(design, DesignCosts) else account(design)
+    rivals = [o if isinstance(o, DesignCosts) else account(o) for o in others]
+    if not rivals:
+        raise ValueError("break_even needs at least one other design")
+    n = check_vps(vps)
+    grid = np.linspace(0.0, 1.0, resolution)
+    totals = curves([me, *rivals], constants, n, grid)
+    mine, best_other = totals[0], np.min(totals[1:], axis=0)
+    diff = mine - best_other  # < 0: design wins
+    # Differences within float noise of zero count as a tie (not a win).
+    tol = 1e-9 * np.maximum(1.0, np.abs(best_other))
+    wins = diff < -tol
+    crossings: list[float] = []
+    intervals: list[tuple[float, float]] = []
+    start = 0.0 if wins[0] else None
+    for i in (np.flatnonzero(np.diff(wins.astype(np.int8))) + 1).tolist():
+        d0, d1 = diff[i - 1], diff[i]
+        x = grid[i - 1] + (grid[i] - grid[i - 1]) * (d0 / (d0 - d1) if d0 != d1 else 0.5)
+        x = float(np.clip(x, 0.0, 1.0))
+        crossings.append(x)
+        if wins[i]:
+            start = x
+        elif start is not None:
+            intervals.append((start, x))
+            start = None
+    if start is not None:
+        intervals.append((start, 1.0))
+    return BreakEven(me.design, tuple(o.design for o in rivals), n, tuple(crossings), tuple(intervals),
+                     _runs(grid, np.abs(diff) <= tol))
+
+
+def _runs(grid: np.ndarray, mask: np.ndarray) -> tuple[tuple[float, float], ...]:
+    """Closed intervals of ``grid`` where ``mask`` holds."""
+    out = []
+    idx = np.flatnonzero(mask)
+    if idx.size:
+        breaks = np.flatnonzero(np.diff(idx) > 1)
+        starts = np.concatenate(([idx[0]], idx[breaks + 1]))
+        ends = np.concatenate((idx[breaks], [idx[-1]]))
+        out = [(float(grid[a]), float(grid[b])) for a, b in zip(starts, ends, strict=True)]
+    return tuple(out)
+
+
+def verdicts(constants: CostConstants = DEFAULT, *, vps: int = 1) -> list[BreakEven]:
+    """The two questions the issue asks: split vs bank, and snp-style copying vs both."""
+    return [
+        break_even("split", ["bank"], constants, vps=vps),
+        break_even("snp", ["bank", "split"], constants, vps=vps),
+    ]
+
+
+def break_even_frame(vps: Iterable[int] = DEFAULT_VPS, constants: CostConstants = DEFAULT) -> pd.DataFrame:
+    """The two break-evens at each VP count: crossing fractions and the sentence (notebook table)."""
+    rows = []
+    for n in vps:
+        for be in verdicts(constants, vps=n):
+            rows.append({
+                "vps": be.vps,
+                "design": be.design,
+                "against": " and ".join(be.others),
+                "cheaper_for": "; ".join(f"{lo:.3g}..{hi:.3g}" for lo, hi in be.cheaper) or "never",
+                "crossings": ", ".join(f"{x:.3g}" for x in be.crossings),
+                "finding": be.sentence(),
+            })
+    return pd.DataFrame(rows)
+
+
+def summary(
+    designs: Iterable[str | Design | DesignCosts] | None = None,
+    constants: CostConstants = DEFAULT,
+    *,
+    vps: int = 1,
+    switch_fraction: float = 0.0,
+) -> pd.DataFrame:
+    """One row per design at one workload point: counts, parts and total (the CLI's table)."""
+    rows = []
+    for c in _designs(designs):
+        counts = c.per_entry(switch_fraction)
+        b = breakdown(c, constants, vps=vps, switch_fraction=switch_fraction)
+        rows.append({
+            "design": c.design,
+            "bytes_copied_per_entry": counts.bytes_copied,
+            "cache_lines_per_entry": counts.cache_lines,
+            "pages_touched_per_entry": counts.pages_touched,
+            "pages_per_vp": c.pages_per_vp(2),
+            **{f"ns_{p}": float(getattr(b, p)) for p in PARTS},
+            "ns_per_entry": float(b.total),
+            "ns_design": float(b.design_dependent),
+        })
+    return pd.DataFrame(rows)
+
+
+__all__ = [
+    "COLUMNS",
+    "DEFAULT_FRACTIONS",
+    "DEFAULT_RATES",
+    "DEFAULT_VPS",
+    "BreakEven",
+    "Grid",
+    "break_even",
+    "break_even_frame",
+    "curves",
+    "evaluate",
+    "summary",
+    "sweep",
+    "verdicts",
+]

@@ -1,0 +1,513 @@
+"""Cost charts: parts per entry, overhead versus switch fraction, memory, modelled versus host.
+
+Renderers follow the kit's pattern: ``draw_*(..., ax=None) -> Axes`` draws on the
+given axes (or a fresh :class:`~matplotlib.figure.Figure`, never pyplot, so nothing
+leaks).  The two charts the widget redraws are also small classes
+(:class:`PartsChart`, :class:`OverheadChart`) that build their artists once and
+update them in place, so a slider move costs a re-render, not a rebuild.
+
+Style: the kit's (:mod:`tdxlab.render.style`), one colour per design (Okabe-Ito from
+:mod:`tdxlab.palette`, colour-blind safe) plus a marker and a line style per design,
+so the charts read in greyscale too; cost parts are told apart by colour *and*
+hatching.  :func:`save` writes PNG and SVG byte-stably through ``style.save``.
+
+Every chart that shows modelled time says that the entry round trip is an
+*unverified* stand-in, and the host chart says it is a host analogue, not TDX
+hardware.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.typing import RcKeyType
+
+from tdxlab.cost import host as host_mod
+from tdxlab.cost.accounting import DesignCosts, account
+from tdxlab.cost.constants import DEFAULT, CostConstants, unverified_names
+from tdxlab.cost.sweep import BreakEven, break_even, curves, summary, sweep
+from tdxlab.cost.timemodel import PART_LABELS, PARTS
+from tdxlab.layout.engine import PAGE
+from tdxlab.palette import OKABE_ITO
+from tdxlab.render import style
+
+# --- style ------------------------------------------------------------------------------------
+# Colours come from the kit's palette (Okabe & Ito 2008, colour-blind safe).  The palette has
+# no per-design map, so it is defined here: naive is the bug (vermillion, the palette's
+# "private/alarm" colour), bank is OpenVMM today (blue), split the proposal (bluish green),
+# snp the contrast case (orange).
+#: One colour per design key; variants and unknown keys take a stable spare colour.
+DESIGN_COLOURS: dict[str, str] = {
+    "naive": OKABE_ITO["vermillion"],
+    "bank": OKABE_ITO["blue"],
+    "split": OKABE_ITO["bluish_green"],
+    "snp": OKABE_ITO["orange"],
+}
+_SPARE = (OKABE_ITO["reddish_purple"], OKABE_ITO["sky_blue"], OKABE_ITO["black"], OKABE_ITO["yellow"])
+DESIGN_MARKERS: dict[str, str] = {"naive": "X", "bank": "o", "split": "s", "snp": "^"}
+DESIGN_LINES: dict[str, str] = {"naive": ":", "bank": "-", "split": "--", "snp": "-."}
+#: Cost parts: colour and hatch (fixed is a neutral grey: it is the same for every design).
+PART_COLOURS: dict[str, str] = {
+    "fixed": "#BBBBBB",
+    "copy": OKABE_ITO["orange"],
+    "cache": OKABE_ITO["sky_blue"],
+    "tlb": OKABE_ITO["reddish_purple"],
+}
+PART_HATCHES: dict[str, str] = {"fixed": "", "copy": "//", "cache": "..", "tlb": "xx"}
+#: The kit's style (:mod:`tdxlab.render.style`) plus what these charts add: a light grid and no
+#: top/right spines, so the eye reads values off the bars and lines.
+RC: dict[RcKeyType, Any] = cast(dict[RcKeyType, Any], {
+    **style.RC,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "path.simplify": False,
+})
+
+
+def design_colour(key: str) -> str:
+    """The design's colour; a variant not in the map gets a stable spare colour."""
+    if key in DESIGN_COLOURS:
+        return DESIGN_COLOURS[key]
+    return _SPARE[sum(map(ord, key)) % len(_SPARE)]
+
+
+def design_marker(key: str) -> str:
+    """The design's marker (variants: diamond)."""
+    return DESIGN_MARKERS.get(key, "D")
+
+
+def design_line(key: str) -> str:
+    """The design's line style (variants: dash-dot-dot)."""
+    return DESIGN_LINES.get(key, (0, (3, 1, 1, 1)))  # type: ignore[arg-type]
+
+
+def new_figure(width: float = 6.4, height: float = 3.6) -> Figure:
+    """A pyplot-free figure on an Agg canvas (:func:`tdxlab.render.style.new_figure`): no leaks."""
+    with mpl.rc_context(RC):
+        return style.new_figure(width, height, constrained=True)
+
+
+def _axes(ax: Axes | None, width: float = 6.4, height: float = 3.6) -> Axes:
+    if ax is not None:
+        return ax
+    fig = new_figure(width, height)
+    with mpl.rc_context(RC):
+        return fig.add_subplot()
+
+
+def nice_limit(value: float) -> float:
+    """The next 1-2-2.5-5 x 10^k step at or above ``value``.
+
+    Axis limits snap to these steps so that small data changes keep the same
+    limits, ticks and labels: the widget then redraws only the data artists.
+    """
+    if not np.isfinite(value) or value <= 0:
+        return 1.0
+    exp = np.floor(np.log10(value))
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        limit = float(step * 10**exp)
+        if limit >= value * (1 - 1e-12):
+            return limit
+    return float(10 ** (exp + 1))  # pragma: no cover - the loop always returns
+
+
+def _unverified_note() -> str:
+    names = ", ".join(unverified_names())
+    return f"unverified constants: {names}"
+
+
+def _costs(designs: Iterable[str | DesignCosts] | None) -> list[DesignCosts]:
+    from tdxlab.sim.designs import DESIGNS
+
+    chosen = list(DESIGNS) if designs is None else list(designs)
+    return [d if isinstance(d, DesignCosts) else account(d) for d in chosen]
+
+
+# --- chart 1: cost per entry, stacked by part -----------------------------------------------------
+class PartsChart:
+    """Stacked bars of ns per entry by part, one bar per design; :meth:`update` moves them in place."""
+
+    def __init__(self, ax: Axes, designs: Sequence[str], *, include_fixed: bool = True) -> None:
+        """Create one bar per (part, design) and the total labels."""
+        self.ax = ax
+        self.designs = list(designs)
+        self.parts = [p for p in PARTS if include_fixed or p != "fixed"]
+        x = np.arange(len(self.designs))
+        with mpl.rc_context(RC):
+            self.bars = {
+                p: ax.bar(x, np.zeros(len(x)), 0.6, label=PART_LABELS[p], color=PART_COLOURS[p],
+                          hatch=PART_HATCHES[p], edgecolor="#333333", linewidth=0.5)
+                for p in self.parts
+            }
+            self.labels = [ax.text(float(i), 0.0, "", ha="center", va="bottom", fontsize=8) for i in x]
+            ax.set_xticks(x, self.designs)
+            ax.set_ylabel("ns per entry" if include_fixed else "ns per entry, design-dependent parts")
+            ax.legend(loc="upper left", frameon=False, ncols=2)
+        self.include_fixed = include_fixed
+
+    def update(self, frame: pd.DataFrame, top: float | None = None) -> None:
+        """Set bar heights from a :func:`tdxlab.cost.sweep.summary` frame (one row per design).
+
+        ``top`` fixes the value the y axis must reach (default: the tallest bar), so a
+        caller can keep the axis still while the bars move.
+        """
+        rows = frame.set_index("design").loc[self.designs]
+        bottom = np.zeros(len(self.designs))
+        for p in self.parts:
+            heights = rows[f"ns_{p}"].to_numpy(dtype=float)
+            for rect, h, b in zip(self.bars[p], heights, bottom, strict=True):
+                rect.set_height(h)
+                rect.set_y(b)
+            bottom = bottom + heights
+        for text, height in zip(self.labels, bottom, strict=True):
+            text.set_position((text.get_position()[0], height))
+            text.set_text(f"{height:.1f}")
+        limit = nice_limit(max(float(bottom.max()), top or 0.0, 1.0) * 1.2)
+        if self.ax.get_ylim() != (0.0, limit):
+            self.ax.set_ylim(0.0, limit)
+
+    def artists(self) -> list[Any]:
+        """The artists :meth:`update` changes (for redrawing only them)."""
+        return [r for bars in self.bars.values() for r in bars] + list(self.labels)
+
+
+def draw_cost_parts(
+    designs: Iterable[str | DesignCosts] | None = None,
+    constants: CostConstants = DEFAULT,
+    *,
+    vps: int = 1,
+    switch_fraction: float = 0.0,
+    include_fixed: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """Cost per entry by design, stacked by part (fixed round trip, copies, cache, TLB)."""
+    costs = _costs(designs)
+    ax = _axes(ax)
+    chart = PartsChart(ax, [c.design for c in costs], include_fixed=include_fixed)
+    chart.update(summary(costs, constants, vps=vps, switch_fraction=switch_fraction))
+    what = "all parts" if include_fixed else "design-dependent parts"
+    ax.set_title(f"{what} · {vps} VP{'s' if vps != 1 else ''} · switch fraction {switch_fraction:g}",
+                 fontsize=9)
+    if include_fixed:
+        ax.annotate("fixed part = entry round trip: unverified stand-in (VMX figure)",
+                    (0.0, -0.16), xycoords="axes fraction", fontsize=7, color="#555555")
+    return ax
+
+
+# --- chart 2: overhead versus switch fraction ---------------------------------------------------
+def overhead_curves(
+    designs: Iterable[str | DesignCosts] | None,
+    constants: CostConstants,
+    vps: int,
+    fractions: np.ndarray,
+) -> pd.DataFrame:
+    """Design-dependent ns per entry over switch fractions (one column per design)."""
+    costs = _costs(designs)
+    values = curves(costs, constants, vps, fractions, "ns_design")
+    return pd.DataFrame(values.T, index=pd.Index(fractions, name="switch_fraction"),
+                        columns=[c.design for c in costs])
+
+
+def default_break_evens(designs: Sequence[str], constants: CostConstants, vps: int) -> list[BreakEven]:
+    """The break-evens the issue asks for, among the designs shown: split vs bank, snp vs both."""
+    out = []
+    if "split" in designs and "bank" in designs:
+        out.append(break_even("split", ["bank"], constants, vps=vps))
+    rivals = [d for d in ("bank", "split") if d in designs]
+    if "snp" in designs and rivals:
+        out.append(break_even("snp", rivals, constants, vps=vps))
+    return out
+
+
+class OverheadChart:
+    """Lines of design-dependent ns per entry against switch fraction, with break-even marks."""
+
+    def __init__(self, ax: Axes, designs: Sequence[str], fractions: np.ndarray, *, note: bool = True) -> None:
+        """Create one line per design, the break-even markers and the 'you are here' line.
+
+        ``note=False`` leaves the break-even sentences out of the axes (the widget shows
+        them as HTML: text is the slowest thing matplotlib draws).
+        """
+        self.ax = ax
+        self.show_note = note
+        self.designs = list(designs)
+        self.fractions = fractions
+        with mpl.rc_context(RC):
+            self.lines = {
+                d: ax.plot(fractions, np.zeros_like(fractions), design_line(d), color=design_colour(d),
+                           marker=design_marker(d), markevery=max(1, len(fractions) // 10),
+                           markersize=4, label=d, linewidth=1.6)[0]
+                for d in self.designs
+            }
+            self.marks = ax.plot([], [], "o", markersize=9, markerfacecolor="none",
+                                 markeredgecolor="#000000", markeredgewidth=1.4,
+                                 label="break-even")[0]
+            self.here = ax.axvline(0.0, color="#777777", linewidth=0.8, linestyle=":")
+            self.note = ax.text(0.01, 0.80, "", transform=ax.transAxes, va="top", fontsize=7)
+            ax.set_xlabel("fraction of entries preceded by a VTL switch")
+            ax.set_ylabel("ns per entry, design-dependent parts")
+            ax.set_xlim(0, 1)
+            ax.legend(loc="upper right", frameon=False, ncols=3, fontsize=7)
+        self.break_evens: list[BreakEven] = []
+
+    def update(self, curves: pd.DataFrame, break_evens: Sequence[BreakEven],
+               here: float | None = None) -> None:
+        """Move the lines, markers and the sentence to new values."""
+        top = 1.0
+        for d, line in self.lines.items():
+            y = curves[d].to_numpy(dtype=float)
+            line.set_ydata(y)
+            top = max(top, float(np.nanmax(y)))
+        xs, ys, words = [], [], []
+        for be in break_evens:
+            words.append(be.sentence())
+            for x in be.crossings:
+                xs.append(x)
+                ys.append(float(np.interp(x, self.fractions, curves[be.design].to_numpy(dtype=float))))
+        self.marks.set_data(xs, ys)
+        self.note.set_text("\n".join(words) if self.show_note else "")
+        if here is not None:
+            self.here.set_xdata([here, here])
+        limit = nice_limit(top * 1.45)
+        if self.ax.get_ylim() != (0.0, limit):
+            self.ax.set_ylim(0.0, limit)
+        self.break_evens = list(break_evens)
+
+    def artists(self) -> list[Any]:
+        """The artists :meth:`update` changes (for redrawing only them)."""
+        return [*self.lines.values(), self.marks, self.here, *([self.note] if self.show_note else [])]
+
+
+def draw_overhead_vs_switch(
+    designs: Iterable[str | DesignCosts] | None = None,
+    constants: CostConstants = DEFAULT,
+    *,
+    vps: int = 1,
+    points: int = 101,
+    ax: Axes | None = None,
+) -> Axes:
+    """Design-dependent cost per entry versus VTL-switch fraction, break-even points marked."""
+    costs = _costs(designs)
+    keys = [c.design for c in costs]
+    fractions = np.linspace(0.0, 1.0, points)
+    ax = _axes(ax)
+    chart = OverheadChart(ax, keys, fractions)
+    chart.update(overhead_curves(costs, constants, vps, fractions),
+                 default_break_evens(keys, constants, vps))
+    ax.set_title(f"cost above the round trip · {vps} VP{'s' if vps != 1 else ''} per core", fontsize=9)
+    return ax
+
+
+# --- chart 3: memory ----------------------------------------------------------------------------
+def draw_memory_per_vp(designs: Iterable[str | DesignCosts] | None = None, *, ax: Axes | None = None) -> Axes:
+    """Kernel-visible pages per VP with VTL 0 only and with VTL 1 enabled, per design."""
+    costs = _costs(designs)
+    ax = _axes(ax)
+    x = np.arange(len(costs))
+    with mpl.rc_context(RC):
+        for i, (vtls, hatch) in enumerate(((1, ""), (2, "//"))):
+            vals = [c.pages_per_vp(vtls) for c in costs]
+            bars = ax.bar(x + (i - 0.5) * 0.38, vals, 0.36, color=[design_colour(c.design) for c in costs],
+                          hatch=hatch, edgecolor="#333333", linewidth=0.5,
+                          label="VTL 0 only" if vtls == 1 else "VTL 0 + VTL 1")
+            ax.bar_label(bars, fmt="%d", fontsize=8)
+        ax.set_xticks(x, [c.design for c in costs])
+        ax.set_ylabel("4 KiB pages per VP (kernel-visible)")
+        ax.set_ylim(0, max(c.pages_per_vp(2) for c in costs) + 1)
+        ax.legend(frameon=False, loc="upper left")
+        ax.set_title("pages per VP")
+    return ax
+
+
+def draw_memory_per_partition(
+    designs: Iterable[str | DesignCosts] | None = None,
+    vps: Sequence[int] = (1, 4, 16, 64, 256, 1024, 4096),
+    *,
+    vtls: int = 2,
+    ax: Axes | None = None,
+) -> Axes:
+    """Memory per partition (pages plus paravisor banks) versus VP count, log-log."""
+    costs = _costs(designs)
+    ax = _axes(ax)
+    n = np.asarray(vps, dtype=float)
+    with mpl.rc_context(RC):
+        for c in costs:
+            kib = n * c.bytes_per_vp(vtls) / 1024.0
+            ax.plot(n, kib, design_line(c.design), color=design_colour(c.design),
+                    marker=design_marker(c.design), markersize=4, label=c.design)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log", base=10)
+        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.set_xlabel("VPs in the partition")
+        ax.set_ylabel("KiB per partition")
+        ax.legend(frameon=False)
+        ax.set_title(f"memory per partition ({'VTL 0 + VTL 1' if vtls == 2 else 'VTL 0 only'} enabled)")
+    return ax
+
+
+# --- chart 4: modelled versus host-measured ----------------------------------------------------
+def draw_model_vs_host(
+    host: pd.DataFrame,
+    constants: CostConstants = DEFAULT,
+    *,
+    scenario: str = "entry",
+    ax: Axes | None = None,
+) -> Axes:
+    """Modelled design-dependent ns per entry (lines) and the host analogue's net ns (markers).
+
+    Host points where numpy's call overhead is more than half the raw time are drawn
+    hollow: there the measurement is mostly interpreter time, not memory.  Points whose
+    net time is not positive (overhead ate it all) are left out.
+    """
+    part = host[host["scenario"] == scenario]
+    if part.empty:
+        raise ValueError(f"no host measurements for scenario {scenario!r}")
+    keys = list(dict.fromkeys(part["design"]))
+    vps = sorted({int(v) for v in part["vps"]})
+    f = 0.0 if scenario == "entry" else 1.0
+    model = sweep(_costs(keys), vps, [0.0], [f], constants)
+    ax = _axes(ax)
+    with mpl.rc_context(RC):
+        for d in keys:
+            colour = design_colour(d)
+            m = model[model["design"] == d]
+            ax.plot(m["vps"], m["ns_design"], design_line(d), color=colour, linewidth=1.6,
+                    label=f"{d} model")
+            h = part[part["design"] == d]
+            h = h[h["net_ns"] > 0]  # a log axis cannot show a net time lost in the noise
+            noisy = (h["overhead_ns"] > 0.5 * h["min_ns"]).to_numpy()
+            y = h["net_ns"].to_numpy(dtype=float)
+            x = h["vps"].to_numpy(dtype=float)
+            ax.plot(x[~noisy], y[~noisy], linestyle="none", marker=design_marker(d), color=colour,
+                    markersize=5, label=f"{d} host")
+            ax.plot(x[noisy], y[noisy], linestyle="none", marker=design_marker(d), color=colour,
+                    markerfacecolor="none", markersize=5)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.set_xlabel("VPs entered in turn on one core")
+        ax.set_ylabel("ns per entry (design-dependent)")
+        ax.legend(frameon=False, ncols=2, fontsize=7)
+        ax.set_title(f"model vs {host_mod.LABEL}", fontsize=9)
+        ax.annotate("hollow: numpy call overhead > half the time (unreliable)", (0.0, -0.2),
+                    xycoords="axes fraction", fontsize=7, color="#555555")
+    return ax
+
+
+# --- saving ------------------------------------------------------------------------------------
+def save(fig: Figure, stem: str | Path) -> list[Path]:
+    """Write ``stem.png`` and ``stem.svg`` byte-stably (:func:`tdxlab.render.style.save`)."""
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    with mpl.rc_context(RC):
+        for ext in ("png", "svg"):
+            path = stem.with_suffix(f".{ext}")
+            path.write_bytes(style.to_bytes(fig, ext))
+            out.append(path)
+    return out
+
+
+#: The chart names :func:`cost_figures` knows, in order (``model_vs_host`` needs host data).
+CHARTS: tuple[str, ...] = ("cost_parts", "overhead_vs_switch", "memory", "model_vs_host")
+
+
+def cost_figures(
+    constants: CostConstants = DEFAULT,
+    *,
+    designs: Iterable[str | DesignCosts] | None = None,
+    vps: int = 1,
+    switch_fraction: float = 0.0,
+    host: pd.DataFrame | None = None,
+    only: Iterable[str] | None = None,
+) -> dict[str, Figure]:
+    """The cost charts as figures, by file stem.
+
+    ``only`` picks some of :data:`CHARTS`; ``model_vs_host`` is drawn only when ``host``
+    (a :func:`tdxlab.cost.host.measure` frame) is given.
+    """
+    wanted = list(CHARTS) if only is None else list(only)
+    unknown = [w for w in wanted if w not in CHARTS]
+    if unknown:
+        raise ValueError(f"unknown chart(s) {', '.join(unknown)}; known: {', '.join(CHARTS)}")
+    costs = _costs(designs)
+    figs: dict[str, Figure] = {}
+
+    if "cost_parts" in wanted:
+        fig = new_figure(9.6, 3.8)
+        a1, a2 = fig.subplots(1, 2)
+        draw_cost_parts(costs, constants, vps=vps, switch_fraction=switch_fraction, ax=a1)
+        draw_cost_parts(costs, constants, vps=vps, switch_fraction=switch_fraction, include_fixed=False,
+                        ax=a2)
+        fig.suptitle(_unverified_note(), fontsize=7, color="#555555")
+        figs["cost_parts"] = fig
+
+    if "overhead_vs_switch" in wanted:
+        fig = new_figure(6.4, 4.0)
+        draw_overhead_vs_switch(costs, constants, vps=vps, ax=fig.add_subplot())
+        fig.suptitle(_unverified_note(), fontsize=7, color="#555555")
+        figs["overhead_vs_switch"] = fig
+
+    if "memory" in wanted:
+        fig = new_figure(9.6, 3.6)
+        b1, b2 = fig.subplots(1, 2)
+        draw_memory_per_vp(costs, ax=b1)
+        draw_memory_per_partition(costs, ax=b2)
+        fig.suptitle(f"one page = {PAGE} B; bank's banks are paravisor heap bytes; APIC and TDVPS pages "
+                     "are the same in every TDX design and not shown", fontsize=7, color="#555555")
+        figs["memory"] = fig
+
+    if "model_vs_host" in wanted and host is not None:
+        fig = new_figure(6.4, 4.0)
+        draw_model_vs_host(host, constants, ax=fig.add_subplot())
+        figs["model_vs_host"] = fig
+    return figs
+
+
+def write_cost_charts(
+    out_dir: str | Path,
+    constants: CostConstants = DEFAULT,
+    *,
+    designs: Iterable[str | DesignCosts] | None = None,
+    vps: int = 1,
+    switch_fraction: float = 0.0,
+    host: pd.DataFrame | None = None,
+) -> list[Path]:
+    """Write every cost chart to ``out_dir`` as PNG and SVG; return the paths written."""
+    out = Path(out_dir)
+    paths: list[Path] = []
+    for stem, fig in cost_figures(constants, designs=designs, vps=vps, switch_fraction=switch_fraction,
+                                  host=host).items():
+        paths += save(fig, out / stem)
+    return paths
+
+
+__all__ = [
+    "CHARTS",
+    "DESIGN_COLOURS",
+    "PART_COLOURS",
+    "OverheadChart",
+    "PartsChart",
+    "cost_figures",
+    "default_break_evens",
+    "design_colour",
+    "draw_cost_parts",
+    "draw_memory_per_partition",
+    "draw_memory_per_vp",
+    "draw_model_vs_host",
+    "draw_overhead_vs_switch",
+    "new_figure",
+    "nice_limit",
+    "overhead_curves",
+    "save",
+    "write_cost_charts",
+]

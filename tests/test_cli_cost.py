@@ -1,0 +1,114 @@
+"""``tdxlab cost`` and ``tdxlab plot cost`` from the command line."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import tdxlab.cli as cli
+
+REQUIRED = ["design", "vps", "switch_fraction", "bytes_copied_per_entry", "cache_lines_per_entry",
+            "pages_per_vp", "ns_per_entry"]
+
+
+@pytest.fixture(autouse=True)
+def only_cost_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Other sub-command modules belong to other work; these tests exercise this one through main().
+    monkeypatch.setattr(cli, "SUBCOMMANDS", ("tdxlab.cli.cost_cmd",))
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_csv_has_the_required_columns_first(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "cost", "--designs", "bank,split", "--vps", "1,64",
+                         "--switch-fraction", "0,0.5", "--format", "csv")
+    assert code == 0 and err == ""
+    frame = pd.read_csv(io.StringIO(out))
+    assert list(frame.columns[: len(REQUIRED)]) == REQUIRED
+    assert len(frame) == 2 * 2 * 2
+    bank = frame[(frame["design"] == "bank") & (frame["vps"] == 1) & (frame["switch_fraction"] == 0)]
+    # 90 bytes in + 90 out (domain-facts 2.1); one run page per VP
+    assert bank["bytes_copied_per_entry"].item() == 180
+    assert bank["pages_per_vp"].item() == 1
+    split = frame[(frame["design"] == "split") & (frame["vps"] == 1) & (frame["switch_fraction"] == 0.5)]
+    assert split["bytes_copied_per_entry"].item() == 60  # 120 B on half the entries
+    assert split["pages_per_vp"].item() == 3
+
+
+def test_json_carries_rows_break_evens_and_unverified(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "cost", "--format", "json", "--vps", "4096")
+    assert code == 0
+    doc = json.loads(out)
+    assert {r["design"] for r in doc["rows"]} == {"naive", "bank", "split", "snp"}
+    assert any(s.startswith("split is cheaper than bank") for s in doc["break_even"])
+    assert "tdx_entry_cycles" in doc["unverified_constants"]
+    assert doc["constants"]["tdx_entry_cycles"] == 6209
+
+
+def test_text_names_the_unverified_constants(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "cost", "--designs", "bank,split", "--switch-fraction", "0")
+    assert code == 0
+    assert "vps=1 switch_fraction=0" in out
+    assert "split is cheaper than bank" in out
+    assert "Unverified cost constants" in out and "snp_entry_cycles" in out
+
+
+def test_constants_listing_and_overrides(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "cost", "--constants", "--format", "csv")
+    table = pd.read_csv(io.StringIO(out))
+    assert code == 0
+    assert table.set_index("name").loc["tdx_entry_cycles", "confidence"] == "unverified"
+    code, out, _ = run(capsys, "cost", "--designs", "bank", "--constant", "tdx_entry_cycles=2700",
+                       "--constant", "cpu_ghz=2.7", "--format", "csv", "--switch-fraction", "0")
+    assert code == 0
+    assert pd.read_csv(io.StringIO(out))["ns_fixed"].item() == pytest.approx(1000.0)
+    code, out, _ = run(capsys, "cost", "--designs", "bank", "--preset", "kernel-exit", "--format", "csv",
+                       "--switch-fraction", "0")
+    assert pd.read_csv(io.StringIO(out))["ns_fixed"].item() == pytest.approx(1291 / 2.7)
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["cost", "--designs", "bank,nope"], "--designs: unknown design 'nope'"),
+    (["cost", "--designs", ""], "--designs: expected a comma-separated list"),
+    (["cost", "--vps", "0"], "--vps: 0 must be >= 1"),
+    (["cost", "--vps", "two"], "--vps: 'two' is not an integer"),
+    (["cost", "--switch-fraction", "1.5"], "--switch-fraction: 1.5 is outside 0..1"),
+    (["cost", "--entries-per-s", "-3"], "--entries-per-s: -3 is outside >= 0"),
+    (["cost", "--format", "xml"], "--format: 'xml' is not one of text, csv, json"),
+    (["cost", "--constant", "l1_ns"], "expected NAME=VALUE"),
+    (["cost", "--constant", "l1_ns=-1"], "l1_ns: must be a finite number >= 0"),
+    (["cost", "--preset", "fast"], "--preset: unknown preset 'fast'"),
+    (["plot", "layout", "--out", "x"], "unknown plot target 'layout'"),
+    (["plot", "cost", "--out", "x", "--vps", "1,2"], "--vps: give one VP count"),
+])
+def test_bad_input_is_one_line_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str],
+                                      words: str) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and words in err
+    assert "Traceback" not in err
+
+
+def test_plot_cost_writes_png_and_svg(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run(capsys, "plot", "cost", "--out", str(tmp_path), "--no-host")
+    assert code == 0, err
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == sorted(f"{s}.{e}" for s in ("cost_parts", "overhead_vs_switch", "memory")
+                             for e in ("png", "svg"))
+    printed = out.splitlines()
+    assert len(printed) == 6 and all(Path(line).parent == tmp_path for line in printed)
+
+
+def test_plot_cost_with_host(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "plot", "cost", "--out", str(tmp_path), "--host-vps", "1,8")
+    assert code == 0, err
+    assert (tmp_path / "model_vs_host.png").exists() and (tmp_path / "model_vs_host.svg").exists()

@@ -1,0 +1,170 @@
+"""``tdxlab simulate``, ``check`` and ``scenarios``: output, exit codes 0/1/2, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tdxlab.cli import main
+from tdxlab.sim.trace import parse_trace
+
+DESIGN_IDS = ["naive", "bank", "split", "snp"]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# Exit code per design on the secure-call round trip: 1 = violations found.
+SECURE_CALL_EXIT = {"naive": 1, "bank": 0, "split": 0, "snp": 0}
+
+
+@pytest.mark.parametrize("design", DESIGN_IDS, ids=DESIGN_IDS)
+def test_simulate_text(capsys: pytest.CaptureFixture[str], design: str) -> None:
+    code, out, err = run(capsys, "simulate", "--design", design, "--scenario", "secure_call_round_trip")
+    assert code == SECURE_CALL_EXIT[design] and err == ""
+    lines = out.splitlines()
+    step_lines = [ln for ln in lines if ln.lstrip().split(" ", 1)[0].isdigit()]
+    assert len(step_lines) == 31  # one line per event
+    assert "vtl_call vp0" in step_lines[15]
+    if design == "naive":
+        assert "== 36 isolation violation(s) ==" in out
+        assert any("rip" in ln and "clobber" in ln and "step 30" in ln for ln in lines)
+    else:
+        assert "no isolation violation" in out
+
+
+@pytest.mark.parametrize("design", DESIGN_IDS, ids=DESIGN_IDS)
+def test_simulate_json(capsys: pytest.CaptureFixture[str], design: str) -> None:
+    code, out, _ = run(capsys, "simulate", "--design", design, "--scenario", "secure_call_round_trip",
+                       "--format", "json")
+    assert code == SECURE_CALL_EXIT[design]
+    doc = json.loads(out)
+    assert {"steps", "violations"} <= set(doc)
+    assert len(doc["steps"]) == 31
+    assert doc["steps"][15]["event"] == {"op": "vtl_call", "vp": 0}
+    assert doc["steps"][15]["switched"] == [0, 1]
+    if design == "naive":
+        v = next(v for v in doc["violations"]
+                 if v["step"] == 30 and v["reg"] == "rip" and v["kind"] == "clobber")
+        assert {"step", "vp", "vtl", "reg", "expected", "found", "kind"} <= set(v)
+        assert (v["vp"], v["vtl"]) == (0, 0)
+        assert (v["expected"], v["found"]) == ("0xfffff80000401000", "0xfffff80040801000")
+        assert v["cause_step"] == 28 and v["line"] == 43
+    else:
+        assert doc["violations"] == []
+
+
+def test_simulate_trace_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"op": "set", "vp": 1, "vtl": 0, "reg": "rip", "value": 1}\n{"op": "run", "vp": 1}\n')
+    code, out, _ = run(capsys, "simulate", "--design", "bank", "--trace", str(path), "--vps", "4",
+                       "--format", "json")
+    assert code == 0 and json.loads(out)["vps"] == 4
+
+
+def test_simulate_variant_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "simulate", "--design", "bank", "--drop-private", "rsp", "--scenario",
+                       "secure_call_round_trip", "--format", "json")
+    doc = json.loads(out)
+    assert code == 1 and doc["design"] == "bank-minus-rsp"
+    assert {v["reg"] for v in doc["violations"]} == {"rsp"}
+
+
+def _bad_trace(tmp_path: Path) -> Path:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('# comment\n{"op": "run", "vp": 0}\n{"op": "vtl_call", "vp": 0}\n')
+    return path
+
+
+def _ok_trace(tmp_path: Path) -> Path:
+    path = tmp_path / "ok.jsonl"
+    path.write_text('{"op": "run", "vp": 0}\n{"op": "run", "vp": 3}\n')
+    return path
+
+
+BAD = [
+    ("unknown-design", ["--design", "nope", "--scenario", "secure_call_round_trip"], "unknown design 'nope'"),
+    ("missing-design", ["--scenario", "secure_call_round_trip"], "--design is required"),
+    ("unknown-scenario", ["--design", "bank", "--scenario", "nope"], "unknown scenario 'nope'"),
+    ("both-sources", ["--design", "bank", "--scenario", "secure_call_round_trip", "--trace", "x"],
+     "exactly one of --scenario"),
+    ("no-source", ["--design", "bank"], "exactly one of --scenario"),
+    ("missing-file", ["--design", "bank", "--trace", "{tmp}/missing.jsonl"], "cannot read trace"),
+    ("malformed-trace", ["--design", "bank", "--trace", "{bad}"],
+     "bad.jsonl line 3: vtl_call: VTL 1 is not enabled"),
+    ("zero-vps", ["--design", "bank", "--scenario", "secure_call_round_trip", "--vps", "0"],
+     "--vps must be >= 1"),
+    ("negative-vps", ["--design", "bank", "--scenario", "secure_call_round_trip", "--vps", "-3"],
+     "--vps must be >= 1"),
+    ("vps-not-a-number", ["--design", "bank", "--scenario", "secure_call_round_trip", "--vps", "two"],
+     "--vps must be an integer"),
+    ("too-few-vps", ["--design", "bank", "--trace", "{ok}", "--vps", "2"],
+     "ok.jsonl line 2: vp 3 does not exist"),
+    ("bad-format", ["--design", "bank", "--scenario", "secure_call_round_trip", "--format", "xml"],
+     "--format must be text or json"),
+    ("bad-variant-register",
+     ["--design", "bank", "--drop-private", "cr3", "--scenario", "secure_call_round_trip"],
+     "--drop-private: register 'cr3' is not carried"),
+]
+
+
+@pytest.mark.parametrize(("argv", "words"), [c[1:] for c in BAD], ids=[c[0] for c in BAD])
+def test_simulate_bad_input(capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str],
+                            words: str) -> None:
+    subs = {"{tmp}": str(tmp_path), "{bad}": str(_bad_trace(tmp_path)), "{ok}": str(_ok_trace(tmp_path))}
+    argv = [subs.get(a, a.replace("{tmp}", str(tmp_path))) for a in argv]
+    code, out, err = run(capsys, "simulate", *argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("tdxlab simulate: error: ")
+    assert words in err
+    assert "Traceback" not in err
+
+
+def test_check_finds_naive_counterexample(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "check", "--design", "naive", "--search", "10")
+    assert code == 1 and err == ""
+    events = parse_trace(out)  # the output is itself a loadable trace
+    assert 0 < len(events) <= 6
+    assert out.startswith("# counterexample for naive: ")
+    assert "clobber" in out
+
+
+def test_check_finds_nothing_for_bank(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", "--design", "bank", "--search", "10", "--seed", "4")
+    assert code == 0
+    assert out.startswith("# no counterexample for bank\n")
+    assert parse_trace(out) == []
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["--design", "naive", "--search", "-1"], "--search must be >= 0"),
+    (["--design", "naive", "--search", "many"], "--search must be an integer"),
+    (["--design", "naive", "--seed", "x"], "--seed must be an integer"),
+    (["--design", "nope"], "unknown design"),
+])
+def test_check_bad_input(capsys: pytest.CaptureFixture[str], argv: list[str], words: str) -> None:
+    code, out, err = run(capsys, "check", *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1 and words in err
+
+
+def test_scenarios_lists_every_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "scenarios")
+    assert code == 0
+    names = [ln.split()[0] for ln in out.splitlines()]
+    assert names == ["secure_call_round_trip", "interrupt_to_vtl1", "intercept_in_vtl2", "vtl1_enabled_late",
+                     "many_vps_interleaved"]
+    assert "Secure-call round trip" in out and "8 VPs" in out
+
+
+def test_real_entry_point_reports_one_line() -> None:
+    proc = subprocess.run([sys.executable, "-m", "tdxlab", "simulate", "--design", "bank", "--scenario", "x"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "unknown scenario 'x'" in proc.stderr

@@ -1,0 +1,185 @@
+"""The design comparison: one trace, four designs, one table.
+
+Expected values are worked out by hand from the scenario files and the reference
+sheet (domain-facts), not copied from the code under test.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tdxlab.compare import COLUMNS, CompareError, compare, compare_frame, switch_fraction, vtls_enabled
+from tdxlab.scenarios import SCENARIOS, load_scenario
+from tdxlab.sim.designs import DESIGNS
+from tdxlab.sim.events import Event, Op
+from tdxlab.sim.trace import dump_trace
+
+DESIGN_IDS = ["naive", "bank", "split", "snp"]
+
+# secure_call_round_trip: VTL 0 sets 9 private registers (rip, rsp, rflags and the six banked
+# MSRs) before its run at step 14; VTL 1 sets its own values for the same 9 before its run at
+# step 28.  In the naive page VTL 1 is entered at step 28 with VTL 0's 9 values (9 clobbers, each
+# also a leak), and VTL 0 re-enters at step 30 with VTL 1's (9 + 9 again).
+NAIVE_REGS = ("kernel_gs_base", "lstar", "rflags", "rip", "rsp", "sfmask", "star", "tsc_aux", "xss")
+
+
+@pytest.fixture(scope="module")
+def round_trip() -> pd.DataFrame:
+    return compare_frame("secure_call_round_trip")
+
+
+def test_frame_shape(round_trip: pd.DataFrame) -> None:
+    assert list(round_trip.index) == DESIGN_IDS
+    assert list(round_trip.columns) == list(COLUMNS)
+    assert round_trip["first_step"].dtype == "Int64"
+
+
+@pytest.mark.parametrize(("design", "broken"), [("naive", True), ("bank", False), ("split", False),
+                                                ("snp", False)], ids=DESIGN_IDS)
+def test_only_naive_breaks_the_round_trip(round_trip: pd.DataFrame, design: str, broken: bool) -> None:
+    row = round_trip.loc[design]
+    assert bool(row["violations"] > 0) is broken
+    if not broken:
+        assert row["violations"] == 0
+        assert pd.isna(row["first_step"])
+        assert row["registers"] == ""
+        assert row["first_violation"] == ""
+
+
+def test_naive_violation_table(round_trip: pd.DataFrame) -> None:
+    row = round_trip.loc["naive"]
+    assert row["clobber"] == 18
+    assert row["leak"] == 18
+    assert row["stale"] == 0
+    assert row["violations"] == 36
+    assert row["first_step"] == 28  # VTL 1's first entry, line "Step 28" of the scenario
+    assert row["registers"] == ", ".join(NAIVE_REGS)
+    # the checker walks registers in context-page order: vp_state (0x198, KERNEL_GS_BASE first)
+    # comes before the guest-state buffer at 0x200 (domain-facts 1.2, 1.4)
+    assert "kernel_gs_base" in row["first_violation"]
+
+
+# Pages per VP with VTL 1 enabled (every built-in scenario enables it):
+# * naive, bank: one hcl_run page per VP (mmap offset = VP index, OV ioctl.rs); bank's
+#   TdxPrivateRegs live in paravisor heap memory, not in a kernel-shared page (domain-facts 2.1).
+# * split: the run page (holding the VTL-agnostic shared struct) + one context page per VTL = 3.
+# * snp: the run page + one VMSA per VTL (OV ioctl.rs BackingState::Snp {vmsa: [vtl0, vtl1]}) = 3.
+@pytest.mark.parametrize(("design", "pages"), [("naive", 1), ("bank", 1), ("split", 3), ("snp", 3)],
+                         ids=DESIGN_IDS)
+def test_pages_per_vp_with_vtl1(round_trip: pd.DataFrame, design: str, pages: int) -> None:
+    assert round_trip.loc[design, "pages_per_vp"] == pages
+
+
+# Without VTL 1 only VTL 0's pages exist: split and snp drop the VTL 1 page / VMSA.
+@pytest.mark.parametrize(("design", "pages"), [("naive", 1), ("bank", 1), ("split", 2), ("snp", 2)],
+                         ids=DESIGN_IDS)
+def test_pages_per_vp_vtl0_only(design: str, pages: int) -> None:
+    events = [Event(Op.SET, 0, 0, "rip", 0x1000), Event(Op.RUN, 0)]
+    assert vtls_enabled(events) == 1
+    assert compare_frame(events).loc[design, "pages_per_vp"] == pages
+
+
+def test_bytes_copied(round_trip: pd.DataFrame) -> None:
+    # bank: TdxPrivateRegs = 13 fields, 11 u64 + 2 u8 = 90 B, copied in before and out after
+    # every entry (domain-facts 2.1, 3.4 steps 6 and 9): 180 B per entry, nothing on a switch.
+    assert round_trip.loc["bank", "bytes_per_entry"] == 2 * 90
+    assert round_trip.loc["bank", "bytes_per_switch"] == 0
+    # naive copies nothing at all (that is the bug).
+    assert round_trip.loc["naive", ["bytes_per_entry", "bytes_per_switch"]].tolist() == [0, 0]
+    # split: the 15 GPRs other than RSP must sit in each VTL's guest-state buffer and are copied
+    # on every switch (15 x 8 B); nothing per entry.
+    assert round_trip.loc["split", "bytes_per_entry"] == 0
+    assert round_trip.loc["split", "bytes_per_switch"] == 15 * 8
+    # snp copies at least the 15 GPRs, CR2 and XMM0-15 on every switch (domain-facts 2.2).
+    assert round_trip.loc["snp", "bytes_per_entry"] == 0
+    assert round_trip.loc["snp", "bytes_per_switch"] >= 15 * 8 + 8 + 16 * 16
+
+
+def test_switch_counts(round_trip: pd.DataFrame) -> None:
+    # three runs (steps 14, 28, 30) and two switches (vtl_call, vtl_return), whatever the design
+    assert set(round_trip["entries"]) == {3}
+    assert set(round_trip["switches"]) == {2}
+    # the runs at 28 and 30 follow a switch, the one at 14 does not
+    assert switch_fraction(load_scenario("secure_call_round_trip")) == pytest.approx(2 / 3)
+
+
+def test_time_per_entry_is_positive_and_bank_pays_for_its_copies(round_trip: pd.DataFrame) -> None:
+    assert (round_trip["ns_per_entry"] > 0).all()
+    assert round_trip.loc["bank", "ns_per_entry"] > round_trip.loc["naive", "ns_per_entry"]
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_correct_designs_hold_on_every_scenario(scenario: str) -> None:
+    frame = compare_frame(scenario)
+    assert frame.loc[["bank", "split", "snp"], "violations"].tolist() == [0, 0, 0]
+
+
+def test_intercepts_do_not_break_even_naive() -> None:
+    # intercept_in_vtl2: VTL 0 only is ever entered, so nothing can cross between VTLs.
+    assert compare_frame("intercept_in_vtl2").loc["naive", "violations"] == 0
+
+
+def test_variant_rows() -> None:
+    no_rsp = DESIGNS["bank"].variant("bank-no-rsp", drop_private={"rsp"})
+    comp = compare("secure_call_round_trip", variants=[no_rsp])
+    frame = comp.frame
+    assert list(frame.index) == [*DESIGN_IDS, "bank-no-rsp"]
+    assert bool(frame.loc["bank-no-rsp", "variant"]) is True
+    assert not frame.loc[DESIGN_IDS, "variant"].any()
+    # pre-#1178: RSP left in the shared page -> VTL 1 gets VTL 0's stack and back (2 clobbers, 2 leaks)
+    assert frame.loc["bank-no-rsp", "registers"] == "rsp"
+    assert frame.loc["bank-no-rsp", ["clobber", "leak"]].tolist() == [2, 2]
+    # and the bank is 8 B smaller each way
+    assert frame.loc["bank-no-rsp", "bytes_per_entry"] == 2 * (90 - 8)
+    assert comp.outcome("bank-no-rsp").first is not None
+
+
+def test_verdicts_one_line_per_design() -> None:
+    lines = compare("secure_call_round_trip").verdicts()
+    assert len(lines) == 4
+    assert all(isinstance(line, str) and line and "\n" not in line for line in lines)
+    assert lines[0].startswith("naive: BREAKS isolation, 36 violations (18 clobber, 18 leak) in 9 registers")
+    for design, line in zip(DESIGN_IDS[1:], lines[1:], strict=True):
+        assert line.startswith(f"{design}: isolation holds")
+    assert "180 B copied per entry" in lines[1]
+
+
+def test_trace_file(tmp_path) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_text(dump_trace(load_scenario("secure_call_round_trip")), encoding="utf-8")
+    comp = compare(path)
+    assert comp.label == "t.jsonl"
+    assert comp.frame.loc["naive", "violations"] == 36
+
+
+@pytest.mark.parametrize(
+    ("arg", "words"),
+    [
+        ("no_such_scenario", "neither a built-in scenario"),
+        (["not an event"], "list of Event"),
+        (42, "list of Event"),
+    ],
+)
+def test_bad_trace(arg: object, words: str) -> None:
+    with pytest.raises(CompareError, match=words):
+        compare(arg)  # type: ignore[arg-type]
+
+
+def test_bad_trace_file_names_line(tmp_path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"op": "run", "vp": 0}\n{"op": "jump", "vp": 0}\n', encoding="utf-8")
+    with pytest.raises(CompareError, match="line 2"):
+        compare(path)
+
+
+def test_bad_design() -> None:
+    with pytest.raises(CompareError, match="unknown design 'bogus'"):
+        compare("secure_call_round_trip", designs=["naive", "bogus"])
+    with pytest.raises(CompareError, match="twice"):
+        compare("secure_call_round_trip", designs=["naive", "naive"])
+
+
+def test_impossible_event_is_one_line() -> None:
+    with pytest.raises(CompareError, match="not enabled"):
+        compare([Event(Op.VTL_CALL, 0)])

@@ -1,0 +1,151 @@
+"""The description layer: owners, registers, citations and layout rows in words.
+
+Expected words come from the reference sheet (domain-facts sections 1-2), not from the
+code: RSP is private on both platforms (#1178), RAX shared, DR6 shared on TDX but
+private on SNP, RIP sits at run-page offset 0x288, vm_index is bits 53:52 of the
+entry RCX at 0x1f8.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tdxlab import describe
+from tdxlab.layout.catalog import get
+from tdxlab.owners import Owner
+from tdxlab.registers import REGISTERS, Platform, UnknownRegisterError
+from tdxlab.sim.checker import Violation, ViolationKind
+from tdxlab.sim.events import Event, Op
+
+
+# --- numbers -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("offset", "text"), [(0x288, "0x288(648)"), (0, "0x0(0)"), (0x674, "0x674(1652)")])
+def test_offset_text_is_hex_then_decimal(offset: int, text: str) -> None:
+    assert describe.offset_text(offset) == text
+
+
+def test_plural_and_cache_lines() -> None:
+    assert describe.plural(1, "byte") == "1 byte"
+    assert describe.plural(3, "byte") == "3 bytes"
+    assert describe.cache_line_text(0x288, 8) == "cache line 10"
+    assert describe.cache_line_text(0x110, 1024) == "cache lines 4-20"  # 0x110..0x50f
+
+
+# --- owners ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("owner", list(Owner), ids=[o.value for o in Owner])
+def test_every_owner_has_a_phrase_naming_it(owner: Owner) -> None:
+    phrase = describe.owner_phrase(owner)
+    assert phrase.startswith(f"{owner.value}: ")
+    assert len(phrase) > len(owner.value) + 10
+
+
+def test_private_and_shared_phrases_use_the_tlfs_terms() -> None:
+    assert describe.owner_phrase(Owner.PRIVATE) == "private: one value per VTL (TLFS Private State)"
+    assert "TLFS Shared State" in describe.owner_phrase(Owner.SHARED)
+
+
+def test_legend_covers_every_byte_class_private_first() -> None:
+    legend = describe.owner_legend()
+    owners = [o for o, _ in legend]
+    assert owners[:2] == [Owner.PRIVATE, Owner.SHARED]
+    assert Owner.MIXED not in owners  # only structure headers are mixed, never a byte
+    assert set(owners) == set(Owner) - {Owner.MIXED}
+    assert all(phrase == describe.owner_phrase(o) for o, phrase in legend)
+
+
+# --- registers ---------------------------------------------------------------------------------
+def test_rsp_summary_private_everywhere_with_its_sources() -> None:
+    text = describe.register_summary("rsp")
+    assert text.startswith("rsp (general purpose, 8 bytes): private on TDX and SNP; TLFS: private.")
+    assert "#1178" in text  # banked since that PR (domain-facts 5.3)
+    assert "TLFS vsm.md" in text and "OV@1488a37b7cfe" in text
+    assert "UNVERIFIED" not in text
+
+
+def test_rax_summary_is_shared() -> None:
+    assert "shared on TDX and SNP; TLFS: shared" in describe.register_summary("RAX")
+
+
+def test_dr6_summary_says_it_differs_by_platform() -> None:
+    text = describe.register_summary("dr6")
+    assert "shared on TDX, private on SNP (differs by platform)" in text
+    assert describe.differs_by_platform(REGISTERS["dr6"])
+    assert not describe.differs_by_platform(REGISTERS["rip"])
+    assert describe.register_class_on("dr6", Platform.SNP) == "dr6 is private on SNP"
+
+
+def test_unverified_source_is_said_in_the_summary() -> None:
+    # pl0_ssp's TDX handling is not in the sheet: the catalogue cites an unverified source.
+    text = describe.register_summary("pl0_ssp")
+    assert "UNVERIFIED" in text and "[unverified]" in text
+
+
+def test_register_without_tlfs_class_says_so() -> None:
+    assert "TLFS: no class given" in describe.register_summary("ssp")
+
+
+def test_unknown_register_is_one_line_error() -> None:
+    with pytest.raises(UnknownRegisterError) as exc:
+        describe.register_summary("rzz")
+    assert "\n" not in str(exc.value) and "rzz" in str(exc.value)
+
+
+# --- sources -----------------------------------------------------------------------------------
+def test_cite_adds_confidence_but_not_twice_for_unverified() -> None:
+    src = get("tdx_vp_context").decl.source
+    assert describe.cite(src) == "OV@1488a37b7cfe openhcl/hcl/src/protocol.rs [asserted]"
+    rsp = get("TdxPrivateRegs").row("rsp").source
+    assert describe.cite(rsp).count("unverified") == 1
+    assert describe.cite_all([src, src]) == describe.cite(src)
+
+
+# --- layout rows -------------------------------------------------------------------------------
+def test_tooltip_of_rip_in_the_run_page() -> None:
+    tip = describe.row_tooltip(get("hcl_run").row("context.gpr_list.rip"))
+    lines = tip.splitlines()
+    assert lines[0] == "context.gpr_list.rip"
+    assert lines[1] == "offset 0x288(648), 8 bytes, u64, cache line 10"
+    assert describe.owner_phrase(Owner.PRIVATE) in lines
+    assert "register rip: private on TDX and SNP; TLFS: private" in lines
+    assert "source: OV@1488a37b7cfe vm/x86/x86defs/src/tdx.rs [computed]" in lines
+    assert "UNVERIFIED" not in tip
+
+
+def test_tooltip_base_gives_absolute_offsets() -> None:
+    # the guest-state buffer sits at run-page 0x200; rip is +0x88 in it (1.5)
+    row = get("TdxL2EnterGuestState").row("rip")
+    assert "offset 0x88(136)" in describe.row_tooltip(row)
+    assert "offset 0x288(648)" in describe.row_tooltip(row, base=0x200)
+
+
+def test_tooltip_of_a_bitfield_names_the_bit_range() -> None:
+    tip = describe.row_tooltip(get("tdx_vp_context").row("entry_rcx.vm_index"), base=0x110)
+    assert "bits 53:52 of the 8 bytes at 0x1f8(504)" in tip
+
+
+def test_tooltip_of_an_unverified_row_says_so() -> None:
+    tip = describe.row_tooltip(get("TdxPrivateRegs").row("rsp"))
+    assert tip.splitlines()[-1].startswith("UNVERIFIED: ")
+
+
+def test_tooltip_of_the_hole_after_target_vtl() -> None:
+    hole = get("hcl_run").row_at(0x631)
+    tip = describe.row_tooltip(hole)
+    assert "offset 0x631(1585), 3 bytes" in tip
+    assert describe.owner_phrase(Owner.HOLE) in tip
+
+
+def test_structure_summary() -> None:
+    assert describe.structure_summary(get("hcl_run")).startswith("hcl_run (1652 bytes): ")
+
+
+# --- simulation --------------------------------------------------------------------------------
+def test_violation_and_event_wording() -> None:
+    cause = Event(Op.SET, 0, 1, "rip", 0x2000, line=7)
+    v = Violation(step=9, vp=0, vtl=0, reg="rip", expected=0x1000, found=0x2000,
+                  kind=ViolationKind.CLOBBER, cause=cause, cause_step=5)
+    text = describe.describe_violation(v)
+    assert text.startswith("step 9, VP 0, VTL 0: rip clobber")
+    assert "expected 0x1000, found 0x2000" in text and "step 5" in text and "line 7" in text
+    assert describe.describe_event(cause) == "VP 0: the VTL 1 guest leaves rip = 0x2000"
+    assert set(describe.VIOLATION_KINDS) == {k.value for k in ViolationKind}

@@ -1,0 +1,249 @@
+"""Packaging and project-infrastructure contracts.
+
+These guard promises made to users outside the library code: the core stays importable
+without the plotting/UI stack, the built wheel ships its type marker and data, the conda
+wrapper agrees with pyproject.toml, and the README and CI really use the two documented
+commands.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml  # PyYAML: a dependency of jupyter-events, hence of jupyterlab
+
+ROOT = Path(__file__).resolve().parents[1]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+#: Subpackages allowed to import matplotlib / ipywidgets; everything else is "core".
+UI_PACKAGES = ("tdxlab.render", "tdxlab.widgets")
+FORBIDDEN_IN_CORE = ("matplotlib", "ipywidgets")
+
+
+def _floor(spec: str) -> tuple[int, ...]:
+    """The lower bound of a '>=X.Y' version spec, as a tuple."""
+    match = re.fullmatch(r"\s*>=\s*(\d+(?:\.\d+)*)\s*", spec)
+    assert match, f"expected a '>=X.Y' floor, got {spec!r}"
+    return tuple(int(part) for part in match.group(1).split("."))
+
+
+# --------------------------------------------------------------------------- environment.yml
+
+
+def test_environment_yml_agrees_with_pyproject() -> None:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    assert env["name"] == "tdxlab"
+    deps = env["dependencies"]
+    conda_specs = [d for d in deps if isinstance(d, str)]
+    pip_lists = [d["pip"] for d in deps if isinstance(d, dict) and "pip" in d]
+
+    pythons = [d for d in conda_specs if re.match(r"python\b", d)]
+    assert len(pythons) == 1, f"one python spec expected, got {pythons}"
+    assert _floor(pythons[0][len("python") :]) == _floor(PYPROJECT["project"]["requires-python"])
+
+    assert "pip" in conda_specs
+    # Thin wrapper: conda brings only python and pip; all packages come from pyproject.toml.
+    assert sorted(conda_specs) == sorted([pythons[0], "pip"]), conda_specs
+    assert pip_lists == [["-e .[test]"]]
+    assert "test" in PYPROJECT["project"]["optional-dependencies"]
+
+
+# --------------------------------------------------------------------------- import-clean core
+
+_IMPORT_CORE = r"""
+import importlib, json, pkgutil, sys
+
+UI = tuple(sys.argv[1].split(","))
+FORBIDDEN = tuple(sys.argv[2].split(","))
+culprits = {}  # forbidden top-level name -> the tdxlab module whose import pulled it in
+
+def note(name):
+    for bad in FORBIDDEN:
+        if bad in sys.modules and bad not in culprits:
+            culprits[bad] = name
+
+def is_ui(name):
+    return any(name == p or name.startswith(p + ".") for p in UI)
+
+def walk(package):
+    # pkgutil.walk_packages would import tdxlab.render / tdxlab.widgets just to list their
+    # children (pulling matplotlib in), so walk with pkgutil.iter_modules and stop at them.
+    names = []
+    for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+        if is_ui(info.name) or info.name == "tdxlab.__main__":  # __main__ runs the CLI
+            continue
+        module = importlib.import_module(info.name)
+        note(info.name)
+        names.append(info.name)
+        if info.ispkg:
+            names.extend(walk(module))
+    return names
+
+for name in ("tdxlab", "tdxlab.layout.catalog", "tdxlab.registers", "tdxlab.cli"):
+    importlib.import_module(name)
+    note(name)
+import tdxlab, tdxlab.cli
+imported = ["tdxlab", *walk(tdxlab)]
+tdxlab.cli.build_parser()  # imports every registered sub-command module
+note("tdxlab.cli.build_parser()")
+print(json.dumps({"imported": imported, "cli": list(tdxlab.cli.SUBCOMMANDS), "culprits": culprits}))
+"""
+
+
+def test_core_imports_without_matplotlib_or_ipywidgets() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_CORE, ",".join(UI_PACKAGES), ",".join(FORBIDDEN_IN_CORE)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"importing the core failed:\n{done.stderr}"
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    for name in ("tdxlab.layout.catalog", "tdxlab.registers", "tdxlab.cli", "tdxlab.sources"):
+        assert name in report["imported"]
+    for name in report["cli"]:
+        assert not any(name.startswith(p) for p in UI_PACKAGES), f"CLI module {name} is UI"
+    assert report["culprits"] == {}, (
+        f"the model core imports {sorted(report['culprits'])} (first via {report['culprits']}); "
+        f"only {UI_PACKAGES} may import them"
+    )
+
+
+def test_python_m_tdxlab_help() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tdxlab", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: tdxlab")
+    assert done.stderr == ""
+
+
+def test_console_script_installed() -> None:
+    assert PYPROJECT["project"]["scripts"]["tdxlab"] == "tdxlab.cli:main"
+    script = Path(sys.executable).parent / "tdxlab"
+    assert script.is_file(), f"{script} missing: reinstall with `python3 dev.py test`"
+
+
+# --------------------------------------------------------------------------- the built wheel
+
+
+@pytest.fixture(scope="module")
+def wheel_names(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """Names inside a wheel built from a copy of the source (the repo is left untouched)."""
+    src = tmp_path_factory.mktemp("src")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, src / name)
+    shutil.copytree(
+        ROOT / "tdxlab", src / "tdxlab", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
+    out = tmp_path_factory.mktemp("wheel")
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(src)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+    )
+    assert done.returncode == 0, f"building the wheel failed:\n{done.stdout}\n{done.stderr}"
+    wheels = list(out.glob("tdxlab-*.whl"))
+    assert len(wheels) == 1, wheels
+    with zipfile.ZipFile(wheels[0]) as zf:
+        return zf.namelist()
+
+
+def test_wheel_ships_py_typed(wheel_names: list[str]) -> None:
+    assert "py.typed" in PYPROJECT["tool"]["setuptools"]["package-data"]["tdxlab"]
+    assert "tdxlab/py.typed" in wheel_names
+
+
+def test_wheel_ships_every_subpackage_and_data(wheel_names: list[str]) -> None:
+    for init in sorted((ROOT / "tdxlab").rglob("__init__.py")):
+        if "__pycache__" in init.parts:
+            continue
+        assert init.relative_to(ROOT).as_posix() in wheel_names
+    for data in sorted((ROOT / "tdxlab" / "scenarios").glob("*.jsonl")):
+        assert data.relative_to(ROOT).as_posix() in wheel_names
+    assert not any(n.startswith(("tests/", "notebooks/", "benchmarks/")) for n in wheel_names)
+
+
+# --------------------------------------------------------------------------- README, CI, dev.py
+
+_FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
+_SHELL_LANGS = {"", "sh", "bash", "shell", "console", "zsh", "shell-session"}
+
+
+def test_readme_has_exactly_the_two_setup_commands() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands: list[str] = []
+    for lang, body in _FENCE.findall(text):
+        if lang.strip().lower() not in _SHELL_LANGS:
+            continue  # ```python, ```text etc. are examples or output, not commands
+        for line in body.splitlines():
+            line = line.strip().removeprefix("$ ").strip()
+            if line and not line.startswith("#"):
+                commands.append(line)
+    assert commands == ["python3 dev.py lab", "python3 dev.py test"], (
+        "the README's fenced shell blocks (```sh, ```bash, ```console or unlabelled) must hold "
+        f"exactly the two set-up commands; found {commands}. Put other examples in ```text"
+    )
+
+
+def test_ci_runs_the_documented_command() -> None:
+    ci = ROOT / ".ci" / "run"
+    text = ci.read_text(encoding="utf-8")
+    assert text.startswith("#!/usr/bin/env bash\n") or text.startswith("#!/bin/bash\n")
+    assert "set -euo pipefail" in text
+    assert re.search(r"^exec python3 dev\.py test\s*$", text, re.MULTILINE)
+    assert os.access(ci, os.X_OK), ".ci/run must be executable (chmod +x)"
+
+
+def test_dev_py_uses_only_the_standard_library() -> None:
+    tree = ast.parse((ROOT / "dev.py").read_text(encoding="utf-8"))
+    top: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            top.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            top.add(node.module.split(".")[0])
+    assert top, "dev.py imports nothing?"
+    assert top <= set(sys.stdlib_module_names) | {"__future__"}, top - set(sys.stdlib_module_names)
+
+
+def test_dev_py_help_names_both_commands() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "dev.py"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "{lab,test}" in done.stdout
+
+
+def test_gitignore_covers_generated_folders() -> None:
+    lines = {
+        line.strip()
+        for line in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    for entry in (".venv/", "test-output/", "*.egg-info/", ".hypothesis/", "__pycache__/"):
+        assert entry in lines, f".gitignore lacks {entry}"

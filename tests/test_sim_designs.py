@@ -1,0 +1,440 @@
+"""The four designs (and reviewer variants) on the built-in scenarios, and the step history.
+
+Expected outcomes are stated per design in the parameter tables; register values are
+the ones written in ``tdxlab/scenarios/secure_call_round_trip.jsonl``; offsets are
+pinned in hex from ``shared/reference/domain-facts.md`` (1.2, 1.5, 1.11, 2.1).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tdxlab.scenarios import SCENARIOS, load_scenario
+from tdxlab.sim.checker import ViolationKind
+from tdxlab.sim.designs import DESIGNS, Design
+from tdxlab.sim.events import Event, Op
+from tdxlab.sim.machine import SimResult, Simulation, simulate
+from tdxlab.sim.memory import Actor
+
+DESIGN_IDS = ["naive", "bank", "split", "snp"]
+CLOBBER, LEAK, STALE = ViolationKind.CLOBBER, ViolationKind.LEAK, ViolationKind.STALE
+
+# Private registers the secure-call scenario gives different values in VTL 0 and VTL 1.
+VTL0 = {
+    "rip": 0xFFFFF80000401000, "rsp": 0xFFFFF80000A0FF80, "rflags": 0x246,
+    "kernel_gs_base": 0xFFFFF80000B00000, "star": 0x23001000000000, "lstar": 0xFFFFF80000402000,
+    "sfmask": 0x4700, "tsc_aux": 0x10, "xss": 0x1800,
+}  # fmt: skip
+VTL1 = {
+    "rip": 0xFFFFF80040801000, "rsp": 0xFFFFF80040E0FF00, "rflags": 0x86,
+    "kernel_gs_base": 0xFFFFF80040F00000, "star": 0x33002000000000, "lstar": 0xFFFFF80040802000,
+    "sfmask": 0x4701, "tsc_aux": 0x20, "xss": 0x100,
+}  # fmt: skip
+RESET = {reg: 0x2 if reg == "rflags" else 0 for reg in VTL0}
+# Step indices in the secure-call scenario: VTL 0's run, VTL 1's run, VTL 0's final entry.
+VTL0_RUN, VTL1_RUN, FINAL = 14, 28, 30
+
+# Scenarios where each design shows violations (all others: none).
+VIOLATING = {
+    "naive": {"secure_call_round_trip", "interrupt_to_vtl1", "vtl1_enabled_late", "many_vps_interleaved"},
+    "bank": set(),
+    "split": set(),
+    "snp": set(),
+}
+
+
+def _run(design: str | Design, scenario: str, record: bool = True) -> SimResult:
+    return simulate(design, load_scenario(scenario), record=record)
+
+
+def _pins(result: SimResult, step: int) -> set[tuple[str, ViolationKind, int, int]]:
+    return {(v.reg, v.kind, v.expected, v.found) for v in result.violations if v.step == step}
+
+
+@pytest.mark.parametrize("design", DESIGN_IDS, ids=DESIGN_IDS)
+def test_secure_call_round_trip(design: str) -> None:
+    result = _run(design, "secure_call_round_trip")
+    if design != "naive":
+        assert result.violations == []  # bank, split, snp: isolation holds
+        return
+    # naive: at the final VTL 0 entry, each private register holds VTL 1's value: VTL 0's own
+    # value is lost (clobber) and VTL 1's is visible to it (leak), for every one of them.
+    expected_final = {(reg, kind, VTL0[reg], VTL1[reg]) for reg in VTL0 for kind in (CLOBBER, LEAK)}
+    assert _pins(result, FINAL) == expected_final
+    # ... and VTL 1, entered first, found VTL 0's values instead of its own reset values.
+    expected_vtl1 = {(reg, kind, RESET[reg], VTL0[reg]) for reg in VTL0 for kind in (CLOBBER, LEAK)}
+    assert _pins(result, VTL1_RUN) == expected_vtl1
+    assert {v.step for v in result.violations} == {VTL1_RUN, FINAL}
+    final = [v for v in result.violations if v.step == FINAL]
+    assert all(v.vp == 0 and v.vtl == 0 for v in final)
+    # The wrong values were left in the page by VTL 1's run (step 28), on trace line 43.
+    assert {v.cause_step for v in final} == {VTL1_RUN}
+    assert {v.cause.op for v in final if v.cause} == {Op.RUN}
+    assert {v.cause.line for v in final if v.cause} == {43}
+
+
+@pytest.mark.parametrize("design", DESIGN_IDS, ids=DESIGN_IDS)
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_every_scenario(design: str, scenario: str) -> None:
+    result = _run(design, scenario)
+    assert result.events == len(load_scenario(scenario))
+    if scenario in VIOLATING[design]:
+        assert result.violations
+        # naive loses only private registers: the one page shares the shared ones correctly.
+        assert {v.kind for v in result.violations} == {CLOBBER, LEAK}
+    else:
+        assert result.violations == []
+
+
+def test_naive_is_quiet_without_a_vtl_switch() -> None:
+    # Intercepts handled in VTL 2 never change the VTL, so even the naive page is correct.
+    assert _run("naive", "intercept_in_vtl2").violations == []
+
+
+VARIANTS = {
+    # OpenVMM before #1178: RSP not banked.
+    "bank-no-rsp": (lambda: DESIGNS["bank"].variant("bank-no-rsp", drop_private={"rsp"}), "rsp",
+                    {CLOBBER, LEAK}),
+    # A split design that wrongly gives each VTL its own CR2 (the TLFS shares it).
+    "split-cr2-private": (lambda: DESIGNS["split"].variant("split-cr2-private", add_private={"cr2"}), "cr2",
+                          {STALE}),
+    # SNP copying TSC_AUX on a VTL switch (fixed by #177: "TSC Aux is not shared across VTLs").
+    "snp-copies-tsc-aux": (lambda: DESIGNS["snp"].variant("snp-copies-tsc-aux", drop_private={"tsc_aux"}),
+                           "tsc_aux", {CLOBBER, LEAK}),
+}
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_variant_runs_every_scenario(variant: str, scenario: str) -> None:
+    make, reg, kinds = VARIANTS[variant]
+    design = make()
+    assert design.is_variant and design.key == variant
+    result = _run(design, scenario)
+    assert result.events == len(load_scenario(scenario))
+    # Whatever goes wrong goes wrong in the one register the variant mishandles, in the expected way.
+    assert {v.reg for v in result.violations} <= {reg}
+    assert {v.kind for v in result.violations} <= kinds
+
+
+def test_bank_without_rsp_clobbers_rsp() -> None:
+    result = _run(VARIANTS["bank-no-rsp"][0](), "secure_call_round_trip")
+    assert _pins(result, FINAL) == {("rsp", CLOBBER, VTL0["rsp"], VTL1["rsp"]),
+                                    ("rsp", LEAK, VTL0["rsp"], VTL1["rsp"])}
+    assert {v.step for v in result.violations} == {VTL1_RUN, FINAL}
+
+
+def test_split_with_private_cr2_goes_stale() -> None:
+    result = _run(VARIANTS["split-cr2-private"][0](), "secure_call_round_trip")
+    # VTL 1 finds its own (reset) CR2 instead of VTL 0's; VTL 0 later finds its old CR2
+    # instead of the one VTL 1 left (values from the scenario file).
+    assert _pins(result, VTL1_RUN) == {("cr2", STALE, 0x7FF600001000, 0)}
+    assert _pins(result, FINAL) == {("cr2", STALE, 0xFFFFF80040900000, 0x7FF600001000)}
+
+
+def test_snp_copying_tsc_aux_is_the_177_bug() -> None:
+    result = _run(VARIANTS["snp-copies-tsc-aux"][0](), "secure_call_round_trip")
+    assert _pins(result, FINAL) == {("tsc_aux", CLOBBER, 0x10, 0x20), ("tsc_aux", LEAK, 0x10, 0x20)}
+
+
+@pytest.mark.parametrize("design", DESIGN_IDS, ids=DESIGN_IDS)
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_unrecorded_run_finds_the_same_violations(design: str, scenario: str) -> None:
+    """``record=False`` (benchmarks, search) takes a faster path; it must end in the same state."""
+    events = load_scenario(scenario)
+    vps = max(e.vp for e in events) + 1
+    fast, slow = Simulation(design, vps, record=False), Simulation(design, vps, record=True)
+    fast.run(events)
+    slow.run(events)
+    def key(sim: Simulation) -> list[tuple[object, ...]]:
+        return [(v.step, v.vp, v.vtl, v.reg, v.expected, v.found, v.kind, v.cause_step)
+                for v in sim.violations]
+    assert key(fast) == key(slow)
+    assert fast.checkpoint().state_key() == slow.checkpoint().state_key()
+    assert fast.mem.last_writer == slow.mem.last_writer
+
+
+# --- step history ---------------------------------------------------------------------------------
+# Where VTL 0's RIP lives in each design (page, field path, offset in that page):
+# run page 0x288 (domain-facts 1.5), the split design's VTL 0 page at the same offset,
+# the VMSA's rip at 0x178 (domain-facts 1.11).
+RIP_HOME = {
+    "naive": ("vp0.run", "context.gpr_list.rip", 0x288),
+    "bank": ("vp0.run", "context.gpr_list.rip", 0x288),
+    "split": ("vp0.vtl0", "context.gpr_list.rip", 0x288),
+    "snp": ("vp0.vmsa0", "vmsa.rip", 0x178),
+}
+
+
+@pytest.mark.parametrize("design", DESIGN_IDS, ids=DESIGN_IDS)
+def test_run_step_changes_name_the_rip_field(design: str) -> None:
+    page, path, offset = RIP_HOME[design]
+    rec = _run(design, "secure_call_round_trip").steps[VTL0_RUN]
+    assert rec.event.op is Op.RUN and rec.entered_vtl == 0
+    hits = [c for c in rec.changes if c.page == page and path in c.fields]
+    changed = {b for c in hits for b in range(c.start, c.end)}
+    # 0xfffff80000401000 little-endian is 00 10 40 00 00 f8 ff ff: against the reset value 0,
+    # bytes 1, 2, 5, 6 and 7 of the 8-byte field change (two runs of changed bytes).
+    assert changed == {offset + i for i in (1, 2, 5, 6, 7)}
+    assert len(hits) == 2
+
+
+def _rip_in(result: SimResult, step: int, design: str, vp: int = 0) -> int:
+    page, _, offset = RIP_HOME[design]
+    snap = next(p for p in result.pages_at(step, vp) if p.name == page)
+    return int.from_bytes(snap.data[offset : offset + 8], "little")
+
+
+@pytest.mark.parametrize("design", DESIGN_IDS, ids=DESIGN_IDS)
+def test_pages_and_truth_going_backwards(design: str) -> None:
+    result = _run(design, "secure_call_round_trip")
+    last = len(result.steps) - 1
+    # Truth, walked from the last step back to the initial state (-1).
+    for k in range(last, -2, -1):
+        truth = result.truth_at(k, 0)
+        assert truth.private[0]["rip"] == (VTL0["rip"] if k >= VTL0_RUN else 0)
+        if k >= 0:  # VTL 1 exists from step 0 (enable_vtl) on
+            assert truth.private[1]["rip"] == (VTL1["rip"] if k >= VTL1_RUN else 0)
+        else:
+            assert 1 not in truth.private
+    # Bytes of VTL 0's RIP home: reset before VTL 0 ran, its value once it ran.
+    assert _rip_in(result, -1, design) == 0
+    assert _rip_in(result, VTL0_RUN - 1, design) == 0
+    assert _rip_in(result, VTL0_RUN, design) == VTL0["rip"]
+    # After the final run the home holds VTL 1's RIP on the naive page only.
+    assert _rip_in(result, FINAL, design) == (VTL1["rip"] if design == "naive" else VTL0["rip"])
+
+
+def test_pages_at_other_vp_uses_that_vps_last_step() -> None:
+    result = _run("bank", "vtl1_enabled_late")
+    # VP 1 ran at step 7 and not again until step 17; VP 0's steps in between leave it alone.
+    assert result.steps[7].event.vp == 1
+    assert result.pages_at(16, 1) == result.steps[7].pages
+    assert result.pages_at(17, 1) == result.steps[17].pages
+
+
+def test_observed_is_what_the_vtl_found_on_entry() -> None:
+    result = _run("bank", "secure_call_round_trip")
+    first = result.steps[VTL0_RUN]
+    assert first.observed is not None
+    assert first.observed["rip"] == 0  # the sets take effect during the run, after entry
+    assert first.truth.private[0]["rip"] == VTL0["rip"]
+    final = result.steps[FINAL].observed
+    assert final is not None
+    assert final["rip"] == VTL0["rip"] and final["rax"] == 0x5A5A  # own RIP, VTL 1's shared RAX
+
+
+def test_bank_copies_thirteen_private_fields_each_way() -> None:
+    # domain-facts 2.1: TdxPrivateRegs has 13 fields, written into the page before every run
+    # and read back after it.
+    rec = _run("bank", "secure_call_round_trip").steps[VTL0_RUN]
+    copies_in = [a for a in rec.accesses if a.copy and a.write and a.page == "vp0.run"]
+    copies_out = [a for a in rec.accesses if a.copy and a.write and a.page == "vp0.bank0"]
+    assert len(copies_in) == 13 and len(copies_out) == 13
+    assert all(a.actor is Actor.PARAVISOR for a in copies_in + copies_out)
+    assert {a.what for a in copies_in} >= {"rip", "rsp", "rflags", "vm_flags"}
+
+
+@pytest.mark.parametrize("design", ["naive", "bank"], ids=["naive", "bank"])
+def test_entry_flags_name_the_entered_vm(design: str) -> None:
+    # TdxVmFlags at run-page 0x1f8, vm_index in bits 53:52 = VTL + 1 (domain-facts 1.2, 1.7).
+    result = _run(design, "secure_call_round_trip")
+    for step, vtl in ((VTL0_RUN, 0), (VTL1_RUN, 1), (FINAL, 0)):
+        page = next(p for p in result.steps[step].pages if p.name == "vp0.run")
+        flags = int.from_bytes(page.data[0x1F8:0x200], "little")
+        assert (flags >> 52) & 0x3 == vtl + 1
+
+
+# Kernel-visible pages per VP with both lower VTLs: one run page for the shared-page designs
+# (the bank lives in paravisor memory), run page + a page per VTL for split, run page + a
+# VMSA per VTL for snp.
+PAGES = {"naive": 1, "bank": 1, "split": 3, "snp": 3}
+
+
+@pytest.mark.parametrize("design", DESIGN_IDS, ids=DESIGN_IDS)
+def test_pages_per_vp(design: str) -> None:
+    assert DESIGNS[design].pages_per_vp(2) == PAGES[design]
+
+
+def test_simulation_steps_one_event_at_a_time() -> None:
+    sim = Simulation("naive", vps=1)
+    rec = sim.apply(Event(Op.ENABLE_VTL, 0, 1))
+    assert rec is not None and rec.vtl1_enabled == (True,)
+    rec = sim.apply(Event(Op.VTL_CALL, 0))
+    assert rec is not None and rec.switched == (0, 1) and sim.active_vtls == (1,)
+    rec = sim.apply(Event(Op.INTERRUPT, 0, 0))
+    assert rec is not None and rec.switched is None and sim.active_vtls == (1,)  # lower VTL waits
+
+
+# --- docs/designs.md stays generated from the declarations ----------------------------------------
+# The blocks between "<!-- BEGIN generated:NAME -->" and "<!-- END generated:NAME -->" in
+# docs/designs.md are produced by the functions below from the layouts and design objects.
+# Run `TDXLAB_REGEN_DOCS=1 pytest tests/test_sim_designs.py -k docs` to rewrite them.
+import os  # noqa: E402
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from tdxlab.layout.engine import layout_of  # noqa: E402
+from tdxlab.layout.split_structs import HCL_RUN_SPLIT, TDX_SHARED_CONTEXT, TDX_VTL_PAGE  # noqa: E402
+from tdxlab.owners import Owner  # noqa: E402
+from tdxlab.registers import Platform  # noqa: E402
+from tdxlab.sim.model import MODELLED, arch_owner  # noqa: E402
+from tdxlab.sim.search import register_groups  # noqa: E402
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "designs.md"
+PRIVATE_ARCH = {p: {r for r in MODELLED if arch_owner(r, p) is Owner.PRIVATE} for p in Platform}
+KEY_REGS = ("rip", "rsp", "rflags", "lstar", "vm_flags", "rax", "cr2", "xmm0", "rvi", "mxcsr_mask")
+
+
+def _compress(regs: tuple[str, ...]) -> str:
+    out: list[str] = []
+    run: list[str] = []
+    def flush() -> None:
+        if len(run) > 2:
+            out.append(f"{run[0]}-{run[-1]}")
+        else:
+            out.extend(run)
+        run.clear()
+    for reg in regs:
+        m = re.fullmatch(r"([a-z]+)(\d+)", reg)
+        if run and m:
+            p = re.fullmatch(r"([a-z]+)(\d+)", run[-1])
+            if p and p.group(1) == m.group(1) and int(p.group(2)) + 1 == int(m.group(2)):
+                run.append(reg)
+                continue
+        flush()
+        run.append(reg)
+    flush()
+    return ", ".join(out)
+
+
+def _page_role(name: str) -> str:
+    kind = name.split(".", 1)[1]
+    return {"run": "run page", "vtl0": "VTL 0 page", "vtl1": "VTL 1 page", "vmsa0": "VTL 0 VMSA",
+            "vmsa1": "VTL 1 VMSA", "bank0": "VTL 0 bank", "bank1": "VTL 1 bank"}[kind]
+
+
+def _store(design: str):  # type: ignore[no-untyped-def]
+    d = DESIGNS[design]
+    store = d.create(0)
+    d.add_vtl(store, 1)
+    return d, store
+
+
+def gen_split_shared() -> str:
+    base = layout_of(HCL_RUN_SPLIT).row("context").offset
+    lines = ["| field | offset in struct | run-page offset | size | class |", "|---|---|---|---|---|"]
+    for r in layout_of(TDX_SHARED_CONTEXT).rows:
+        if r.depth == 0:
+            lines.append(f"| `{r.path}` | {r.offset:#05x} | {base + r.offset:#05x} | {r.size} "
+                         f"| {r.owner.value} |")
+    return "\n".join(lines)
+
+
+def gen_split_vtl_page() -> str:
+    _, store = _store("split")
+    used = {(s.row.offset, s.row.end) for s in store.slots[0].values() if s.page.name == "vp0.vtl0"}
+    lines = ["| field | page offset | size | used by the split design |", "|---|---|---|---|"]
+    for r in layout_of(TDX_VTL_PAGE).rows:
+        if r.depth > 1 or r.path == "context":
+            continue
+        n = sum(1 for s, e in used if r.offset <= s and e <= r.end)
+        what = f"yes ({n} register{'s' if n != 1 else ''})" if n else "no"
+        lines.append(f"| `{r.path}` | {r.offset:#05x} | {r.size} | {what} |")
+    return "\n".join(lines)
+
+
+def gen_homes() -> str:
+    head = "| register | " + " | ".join(DESIGN_IDS) + " |"
+    lines = [head, "|---|" + "---|" * len(DESIGN_IDS)]
+    stores = {d: _store(d) for d in DESIGN_IDS}
+    for reg in KEY_REGS:
+        cells = []
+        for d in DESIGN_IDS:
+            design, store = stores[d]
+            parts = []
+            for vtl in (0, 1):
+                slot = store.slots[vtl].get(reg)
+                if slot is None:
+                    parts.append("n/a (TDX only)" if reg == "vm_flags" else "no page (CPU)")
+                else:
+                    parts.append(f"{_page_role(slot.page.name)} {slot.row.offset:#05x}")
+            text = parts[0] if parts[0] == parts[1] else f"{parts[0]} / {parts[1]}"
+            if reg in store.bank.get(0, {}):
+                text += "; banked"
+            if reg in design.switch_copied(store):
+                text += "; copied on switch"
+            cells.append(text)
+        lines.append(f"| `{reg}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def gen_groups() -> str:
+    lines = []
+    for d in DESIGN_IDS:
+        design, store = _store(d)
+        lines.append(f"- **{d}**:")
+        for group in register_groups(d):
+            rep = group[0]
+            slot0, slot1 = store.slots[0].get(rep), store.slots[1].get(rep)
+            private = rep in PRIVATE_ARCH[design.platform]
+            cpu = "no page: the CPU keeps " + ("one per VTL" if private else "one copy per VP")
+            where = cpu if slot0 is None else (
+                _page_role(slot0.page.name) if slot1 is not None and slot0.page is slot1.page
+                else "each VTL's own " + _page_role(slot0.page.name).split(" ", 2)[-1])
+            extra = []
+            if rep in store.bank.get(0, {}):
+                extra.append("banked per VTL, copied in before and out after every run")
+            if rep in design.switch_copied(store):
+                extra.append("copied to the target VTL on every switch")
+            tail = f" ({'; '.join(extra)})" if extra else ""
+            ordered = tuple(sorted(group, key=MODELLED.index))
+            lines.append(f"  - {'private' if private else 'shared'}: {_compress(ordered)}: {where}{tail}")
+    return "\n".join(lines)
+
+
+def _copied_bytes(design: str, events: list[Event]) -> int:
+    sim = Simulation(design, 1)
+    sim.apply(Event(Op.ENABLE_VTL, 0, 1))
+    total = 0
+    for e in events:
+        rec = sim.apply(e)
+        assert rec is not None
+        total += sum(a.size for a in rec.accesses if a.copy and a.write)
+    return total
+
+
+def gen_costs() -> str:
+    lines = ["| design | pages per VP (VTL 0 only) | pages per VP (VTL 0 + 1) | bytes copied per run "
+             "| bytes copied per VTL switch |", "|---|---|---|---|---|"]
+    for d in DESIGN_IDS:
+        design = DESIGNS[d]
+        run = _copied_bytes(d, [Event(Op.RUN, 0)])
+        switch = _copied_bytes(d, [Event(Op.VTL_CALL, 0)])
+        lines.append(f"| {d} | {design.pages_per_vp(1)} | {design.pages_per_vp(2)} | {run} | {switch} |")
+    return "\n".join(lines)
+
+
+GENERATED = {"split-shared": gen_split_shared, "split-vtl-page": gen_split_vtl_page, "homes": gen_homes,
+             "groups": gen_groups, "costs": gen_costs}
+
+
+def test_designs_doc_is_generated_from_the_declarations() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    for name, gen in GENERATED.items():
+        begin, end = f"<!-- BEGIN generated:{name} -->", f"<!-- END generated:{name} -->"
+        pattern = re.compile(rf"({begin}\n)(.*?)({end})", re.S)
+        match = pattern.search(text)
+        assert match, f"docs/designs.md lacks the generated block {name}"
+        fresh = gen() + "\n"
+        if os.environ.get("TDXLAB_REGEN_DOCS"):
+            text = text[: match.start(2)] + fresh + text[match.end(2) :]
+        else:
+            assert match.group(2) == fresh, f"docs/designs.md block {name} is out of date"
+    if os.environ.get("TDXLAB_REGEN_DOCS"):
+        DOC.write_text(text, encoding="utf-8")
+
+
+def test_bank_copy_cost_matches_the_reference_sheet() -> None:
+    # domain-facts 2.1: TdxPrivateRegs carries 90 bytes of payload, copied in and out per run.
+    assert _copied_bytes("bank", [Event(Op.RUN, 0)]) == 2 * 90

@@ -1,0 +1,150 @@
+"""The Design comparison widget through its Python API, and its ipywidgets UI driven programmatically.
+
+Expected values come from the scenario files and domain facts (see test_compare.py for the
+derivations), not from the code under test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tdxlab import palette
+from tdxlab.compare import COLUMNS, CompareError
+from tdxlab.owners import Owner
+from tdxlab.scenarios import SCENARIOS, load_scenario
+from tdxlab.sim.designs import DESIGNS
+from tdxlab.sim.trace import dump_trace
+from tdxlab.widgets.compare import DesignComparison
+
+DESIGN_IDS = ["naive", "bank", "split", "snp"]
+
+
+def walk(widget):
+    """Every widget in a tree, depth first."""
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from walk(child)
+
+
+def find(root, kind: str, description: str | None = None, cls: str | None = None):
+    for w in walk(root):
+        if type(w).__name__ != kind:
+            continue
+        if description is not None and getattr(w, "description", None) != description:
+            continue
+        if cls is not None and cls not in w._dom_classes:
+            continue
+        return w
+    raise AssertionError(f"no {kind} {description or cls or ''} in the widget tree")
+
+
+@pytest.fixture
+def dc() -> DesignComparison:
+    return DesignComparison()
+
+
+def test_opens_on_the_round_trip(dc: DesignComparison) -> None:
+    assert dc.scenario == "secure_call_round_trip"
+    assert list(dc.frame.index) == DESIGN_IDS
+    assert dc.frame.loc["naive", "violations"] == 36  # 9 private registers x 2 entries x (clobber + leak)
+    assert dc.frame.loc[["bank", "split", "snp"], "violations"].tolist() == [0, 0, 0]
+    assert len(dc.verdicts) == 4
+
+
+def test_select_scenario(dc: DesignComparison) -> None:
+    assert dc.select_scenario("intercept_in_vtl2") is dc
+    assert dc.scenario == "intercept_in_vtl2"
+    assert dc.label == "intercept_in_vtl2"
+    # VTL 1 never runs there: even naive holds
+    assert dc.frame["violations"].sum() == 0
+
+
+def test_unknown_scenario_leaves_state(dc: DesignComparison) -> None:
+    before = dc.frame
+    with pytest.raises(CompareError, match="unknown scenario 'nope'"):
+        dc.select_scenario("nope")
+    assert dc.scenario == "secure_call_round_trip"
+    assert dc.frame.equals(before)
+
+
+def test_load_trace_file(dc: DesignComparison, tmp_path) -> None:
+    path = tmp_path / "round.jsonl"
+    path.write_text(dump_trace(load_scenario("secure_call_round_trip")), encoding="utf-8")
+    dc.load_trace(path)
+    assert dc.scenario is None
+    assert dc.label == "round.jsonl"
+    assert dc.frame.loc["naive", "violations"] == 36
+
+
+def test_scenario_name_is_not_a_trace(dc: DesignComparison) -> None:
+    with pytest.raises(CompareError, match="is a scenario"):
+        dc.load_trace("interrupt_to_vtl1")
+
+
+def test_constructor_checks() -> None:
+    with pytest.raises(CompareError, match="not both"):
+        DesignComparison("secure_call_round_trip", trace=[])
+    with pytest.raises(CompareError, match="unknown scenario"):
+        DesignComparison("bogus")
+
+
+def test_variant_row(dc: DesignComparison) -> None:
+    dc.add_variant(DESIGNS["bank"].variant("bank-no-rsp", drop_private={"rsp"}))
+    assert list(dc.frame.index) == [*DESIGN_IDS, "bank-no-rsp"]
+    assert dc.frame.loc["bank-no-rsp", "registers"] == "rsp"
+    # the variant stays when the scenario changes
+    dc.select_scenario("interrupt_to_vtl1")
+    assert "bank-no-rsp" in dc.frame.index
+
+
+def test_html_marks_broken_and_holding_designs(dc: DesignComparison) -> None:
+    html = dc.html
+    bad = palette.OWNER_SWATCHES[Owner.PRIVATE].fill
+    # naive row: violations shown with a cross on the alarm colour; the others with a tick
+    naive_row = html.split('data-key="naive"')[1].split("</tr>")[0]
+    bank_row = html.split('data-key="bank"')[1].split("</tr>")[0]
+    assert "✗ 36" in naive_row and bad in naive_row
+    assert "✓ 0" in bank_row and bad not in bank_row
+    # every heading carries its meaning as a tooltip
+    assert f'title="{COLUMNS["bytes_per_switch"]}"' in html
+    plain = [line for line in dc.verdicts if not set("'&\"<>") & set(line)]
+    assert all(line in html for line in plain)
+
+
+def test_widget_dropdown_and_table(dc: DesignComparison) -> None:
+    root = dc.widget
+    dropdown = find(root, "Dropdown", "Scenario")
+    table = find(root, "HTML", cls="tdxlab-compare-table")
+    assert dropdown.value == "secure_call_round_trip"
+    assert list(dropdown.options) == list(SCENARIOS)
+    assert "✗ 36" in table.value
+    dropdown.value = "intercept_in_vtl2"
+    assert dc.scenario == "intercept_in_vtl2"
+    assert "tdxlab-bad" not in table.value and "intercept_in_vtl2" in table.value
+    # the Python API moves the dropdown too
+    dc.select_scenario("secure_call_round_trip")
+    assert dropdown.value == "secure_call_round_trip"
+    assert "✗ 36" in table.value
+
+
+def test_widget_load_button(dc: DesignComparison, tmp_path) -> None:
+    root = dc.widget
+    path_box = find(root, "Text", "Trace file")
+    load = find(root, "Button", "Load trace")
+    error = next(w for w in walk(root) if type(w).__name__ == "HTML")
+    path_box.value = str(tmp_path / "missing.jsonl")
+    load.click()
+    assert "cannot read trace" in error.value
+    assert dc.scenario == "secure_call_round_trip"  # unchanged
+    good = tmp_path / "late.jsonl"
+    good.write_text(dump_trace(load_scenario("vtl1_enabled_late")), encoding="utf-8")
+    path_box.value = str(good)
+    load.click()
+    assert error.value == ""
+    assert dc.label == "late.jsonl" and dc.scenario is None
+    assert find(root, "Dropdown", "Scenario").value is None
+
+
+def test_verdicts_widget(dc: DesignComparison) -> None:
+    verdicts = find(dc.widget, "HTML", cls="tdxlab-compare-verdicts")
+    assert verdicts.value.count("<li>") == 4

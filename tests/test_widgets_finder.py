@@ -1,0 +1,158 @@
+"""The Counterexample finder through its Python API, and its widget driven programmatically.
+
+budget=0 runs only the breadth-first search: fast, deterministic, and shortest by construction.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tdxlab.sim.designs import DESIGNS
+from tdxlab.sim.events import Op
+from tdxlab.sim.trace import parse_trace
+from tdxlab.widgets.finder import CounterexampleFinder, FinderError, design_choices
+from tdxlab.widgets.stepper import Stepper
+
+
+def walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from walk(child)
+
+
+def find(root, kind: str, description: str | None = None, cls: str | None = None):
+    for w in walk(root):
+        if type(w).__name__ != kind:
+            continue
+        if description is not None and getattr(w, "description", None) != description:
+            continue
+        if cls is not None and cls not in w._dom_classes:
+            continue
+        return w
+    raise AssertionError(f"no {kind} {description or cls or ''} in the widget tree")
+
+
+@pytest.fixture(scope="module")
+def naive_found() -> CounterexampleFinder:
+    f = CounterexampleFinder("naive")
+    f.search(budget=0)
+    return f
+
+
+def test_naive_has_a_four_event_counterexample(naive_found: CounterexampleFinder) -> None:
+    r = naive_found.result
+    assert r is not None and r.found and r.trace is not None
+    # Shortest possible: a VTL must leave a private value (set), have it saved (run), see it
+    # overwritten in the one page (enable_vtl writes VTL 1's reset state there) and be entered
+    # again (run).  Three events cannot both write, overwrite and observe.
+    assert [e.op for e in r.trace] == [Op.SET, Op.RUN, Op.ENABLE_VTL, Op.RUN]
+    assert r.method == "bfs"
+    assert r.violations and all(v.step == 3 for v in r.violations)
+    assert {v.reg for v in r.violations} <= DESIGNS["bank"].private  # only private registers break
+
+
+def test_result_views(naive_found: CounterexampleFinder) -> None:
+    r = naive_found.result
+    assert r is not None and r.trace is not None
+    assert [(e.op, e.vp, e.vtl, e.reg, e.value) for e in parse_trace(naive_found.jsonl)] == \
+        [(e.op, e.vp, e.vtl, e.reg, e.value) for e in r.trace]
+    assert len(naive_found.readable) == 4 and naive_found.readable[0].startswith("step 0: ")
+    assert len(naive_found.violation_lines) == len(r.violations)
+    assert "4 events" in naive_found.summary
+    html = naive_found.html
+    assert "tdxlab-finder-jsonl" in html and "Violations" in html
+
+
+def test_replay_builds_a_stepper_on_the_trace(naive_found: CounterexampleFinder) -> None:
+    st = naive_found.replay()
+    assert isinstance(st, Stepper)
+    assert naive_found.stepper is st
+    assert st.design.key == "naive"
+    assert [e.op for e in st.events] == [Op.SET, Op.RUN, Op.ENABLE_VTL, Op.RUN]
+    st.play()
+    assert st.violations_now  # the banner at the last step
+    st.set_design("bank")
+    assert not st.violations_so_far  # the same trace holds under bank switching
+
+
+@pytest.mark.parametrize("design", ["bank", "split"])
+def test_correct_designs_have_none_within_budget(design: str) -> None:
+    f = CounterexampleFinder(design)
+    r = f.search(budget=0)
+    assert not r.found and r.trace is None and r.violations == []
+    assert r.exhaustive_length == 6  # the default length bound of the breadth-first search
+    assert "no counterexample" in f.summary
+    assert f.jsonl == "" and f.readable == []
+    with pytest.raises(FinderError, match="no counterexample for"):
+        f.replay()
+
+
+def test_replay_before_search() -> None:
+    with pytest.raises(FinderError, match="run search"):
+        CounterexampleFinder("naive").replay()
+
+
+def test_presets_are_offered_and_break() -> None:
+    assert {"naive", "bank", "split", "snp", "bank-no-rsp"} <= set(design_choices())
+    f = CounterexampleFinder("bank-no-rsp")
+    r = f.search(budget=0)
+    assert r.found and {v.reg for v in r.violations} == {"rsp"}  # pre-#1178: RSP not banked
+    assert CounterexampleFinder("bank that forgets RSP (pre-#1178)").design.key == "bank-no-rsp"
+
+
+def test_set_design_drops_the_result(naive_found: CounterexampleFinder) -> None:
+    f = CounterexampleFinder("naive")
+    f.search(budget=0)
+    f.set_design("bank")
+    assert f.result is None and f.stepper is None and f.design.key == "bank"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [({"design": "bogus"}, "unknown design 'bogus'"), ({"budget": -1}, "budget must be"),
+     ({"budget": 10**6}, "budget must be"), ({"seed": "x"}, "seed must be")],
+)
+def test_bad_input(kwargs: dict, words: str) -> None:
+    with pytest.raises(FinderError, match=words):
+        CounterexampleFinder(**kwargs)
+
+
+def test_bad_search_budget_keeps_state(naive_found: CounterexampleFinder) -> None:
+    before = naive_found.result
+    with pytest.raises(FinderError, match="budget must be"):
+        naive_found.search(budget=True)  # type: ignore[arg-type]
+    assert naive_found.result is before
+
+
+def test_widget_search_and_replay() -> None:
+    f = CounterexampleFinder("naive", budget=0)
+    root = f.widget
+    search = find(root, "Button", "Search")
+    replay = find(root, "Button", "Replay in Stepper")
+    slider = find(root, "IntSlider", "Budget")
+    result = find(root, "HTML", cls="tdxlab-finder-result")
+    assert replay.disabled and "Press Search" in result.value
+    slider.value = 0
+    search.click()
+    assert f.result is not None and f.result.found
+    assert "counterexample of 4 events" in result.value
+    assert not replay.disabled
+    replay.click()
+    assert f.stepper is not None
+    box = find(root, "VBox", cls="tdxlab-finder-replay")
+    assert f.stepper.widget in box.children
+    # switching the design clears the result and the embedded Stepper
+    dropdown = find(root, "Dropdown", "Design")
+    dropdown.value = "bank"
+    assert f.design.key == "bank" and f.result is None
+    assert replay.disabled and f.stepper is None
+    search.click()
+    assert f.result is not None and not f.result.found
+    assert replay.disabled and "no counterexample" in result.value
+
+
+def test_widget_offers_a_custom_design() -> None:
+    mine = DESIGNS["split"].variant("split+cr2", add_private={"cr2"})
+    f = CounterexampleFinder(mine, budget=0)
+    dropdown = find(f.widget, "Dropdown", "Design")
+    assert dropdown.value == "split+cr2"
