@@ -110,7 +110,9 @@ def _field_owner(f: Field, reg: str | None, platform: Platform) -> Owner:
     return f.owner
 
 
-def _bits_rows(f: Field, path: str, offset: int, depth: int, platform: Platform) -> list[Row]:
+def _bits_rows(
+    f: Field, path: str, offset: int, depth: int, platform: Platform, source: Source
+) -> list[Row]:
     rows = []
     width = f.type.size * 8 if isinstance(f.type, Prim) else 0
     for b in f.bits:
@@ -119,7 +121,7 @@ def _bits_rows(f: Field, path: str, offset: int, depth: int, platform: Platform)
         owner = b.owner or (_field_owner(f, b.reg, platform) if b.reg else _field_owner(f, f.reg, platform))
         rows.append(Row(
             f"{path}.{b.name}", offset, f.type.size if isinstance(f.type, Prim) else 0,
-            f"bits {b.msb}:{b.lsb}", owner, RowKind.BITS, depth + 1, f.source or _ABI_SOURCE,
+            f"bits {b.msb}:{b.lsb}", owner, RowKind.BITS, depth + 1, source,
             b.reg, b.lsb, b.width, b.note,
         ))
     return rows
@@ -157,7 +159,7 @@ def _flatten(
         else:
             rows.append(Row(path, off, size, f.type_label, _field_owner(f, f.reg, platform),
                             RowKind.FIELD, depth, source, register=f.reg, note=f.note))
-            rows += _bits_rows(f, path, off, depth, platform)
+            rows += _bits_rows(f, path, off, depth, platform, source)
         cursor = off + size
     end = base + ctypes.sizeof(cls)
     if end > cursor:
