@@ -30,6 +30,7 @@ from tdxlab.render.stepper_views import error_html, section_html
 from tdxlab.scenarios import SCENARIOS
 from tdxlab.sim.designs import Design
 from tdxlab.sim.events import Event
+from tdxlab.widgets._lazy import LazyUI
 
 #: The scenario a fresh comparison opens on: the round trip of openvmm #746.
 DEFAULT_SCENARIO = "secure_call_round_trip"
@@ -135,7 +136,7 @@ def verdicts_html(lines: Sequence[str]) -> str:
     return f'<ul class="tdxlab-verdicts" style="{_FONT} margin: 4px 0; padding-left: 20px;">{items}</ul>'
 
 
-class DesignComparison:
+class DesignComparison(LazyUI["_ComparisonUI"]):
     """The four designs (plus optional variants) on one scenario or trace file."""
 
     def __init__(
@@ -230,16 +231,8 @@ class DesignComparison:
             self._ui.refresh()
 
     # --- UI -------------------------------------------------------------------------------------
-    @property
-    def widget(self) -> Any:
-        """The ipywidgets UI (built on first use; ipywidgets is imported only then)."""
-        if self._ui is None:
-            self._ui = _ComparisonUI(self)
-        return self._ui.root
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        """Show the widget when a DesignComparison is the value of a notebook cell."""
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _build_ui(self) -> _ComparisonUI:
+        return _ComparisonUI(self)
 
     def __repr__(self) -> str:
         """What is compared, in one line."""

@@ -28,6 +28,7 @@ from tdxlab.render.stepper_views import error_html, section_html
 from tdxlab.sim.designs import DESIGNS, Design, get_design
 from tdxlab.sim.search import DEFAULT_BUDGET, SearchResult, find_counterexample
 from tdxlab.sim.trace import dump_trace
+from tdxlab.widgets._lazy import LazyUI
 
 if TYPE_CHECKING:
     from tdxlab.widgets.stepper import Stepper
@@ -74,7 +75,7 @@ def _check_int(name: str, value: object, low: int, high: int | None = None) -> i
     raise FinderError(f"{name} must be an integer {limit}, got {value!r}")
 
 
-class CounterexampleFinder:
+class CounterexampleFinder(LazyUI["_FinderUI"]):
     """Run the counterexample search for one design and hold what it found."""
 
     def __init__(self, design: str | Design = "naive", budget: int = DEFAULT_BUDGET, seed: int = 0) -> None:
@@ -195,16 +196,8 @@ class CounterexampleFinder:
         return section_html(f"Counterexample search: {self._design.key}", "".join(parts), self._design.title)
 
     # --- UI -------------------------------------------------------------------------------------
-    @property
-    def widget(self) -> Any:
-        """The ipywidgets UI (built on first use; ipywidgets is imported only then)."""
-        if self._ui is None:
-            self._ui = _FinderUI(self)
-        return self._ui.root
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        """Show the widget when a finder is the value of a notebook cell."""
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _build_ui(self) -> _FinderUI:
+        return _FinderUI(self)
 
     def __repr__(self) -> str:
         """Design and outcome in one line."""

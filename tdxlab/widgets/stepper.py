@@ -46,6 +46,7 @@ from tdxlab.sim.events import Event, TraceError
 from tdxlab.sim.machine import PageSnapshot, SimResult, StepRecord, TruthSnapshot, simulate
 from tdxlab.sim.model import LOWER_VTLS, MODELLED, arch_owner
 from tdxlab.sim.trace import load_trace
+from tdxlab.widgets._lazy import LazyUI
 
 #: The scenario a new Stepper opens on: the round trip of openvmm #746.
 DEFAULT_SCENARIO = "secure_call_round_trip"
@@ -134,7 +135,7 @@ def _last_at_or_before(indices: list[int], k: int) -> int | None:
     return indices[pos - 1] if pos else None
 
 
-class Stepper:
+class Stepper(LazyUI["_StepperUI"]):
     """Step through a trace under one design: events, VTLs, page bytes, truth versus observed.
 
     ``Stepper()`` opens the secure-call round trip under the naive design, before its
@@ -580,16 +581,8 @@ class Stepper:
             self._ui.refresh()
 
     # --- UI -------------------------------------------------------------------------------------
-    @property
-    def widget(self) -> Any:
-        """The ipywidgets UI (built on first use; ipywidgets is imported only here)."""
-        if self._ui is None:
-            self._ui = _StepperUI(self)
-        return self._ui.root
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        """Show the interactive widget when a Stepper is the value of a notebook cell."""
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _build_ui(self) -> _StepperUI:
+        return _StepperUI(self)
 
     def __repr__(self) -> str:
         """Position in one line."""

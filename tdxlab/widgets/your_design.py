@@ -32,6 +32,7 @@ from tdxlab.registers import REGISTERS, Group
 from tdxlab.render.stepper_views import error_html, section_html
 from tdxlab.sim.designs import DESIGNS, PLACEABLE, Design
 from tdxlab.sim.search import SearchResult, find_counterexample
+from tdxlab.widgets._lazy import LazyUI
 from tdxlab.widgets.compare import frame_table_html
 
 #: Designs a variant can start from (naive is the bug itself: it keeps nothing per VTL).
@@ -118,7 +119,7 @@ def cost_figures(design: Design) -> dict[str, float]:
     }
 
 
-class YourDesign:
+class YourDesign(LazyUI["_YourDesignUI"]):
     """A reviewer's variant of one base design, and what the checker, search and costs say of it."""
 
     def __init__(self, base: str = "bank", *, budget: int = QUICK_BUDGET, seed: int = 0) -> None:
@@ -323,16 +324,8 @@ class YourDesign:
                             cls="tdxlab-your-design-section")
 
     # --- UI -------------------------------------------------------------------------------------
-    @property
-    def widget(self) -> Any:
-        """The ipywidgets UI (built on first use; ipywidgets is imported only then)."""
-        if self._ui is None:
-            self._ui = _YourDesignUI(self)
-        return self._ui.root
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        """Show the widget when a YourDesign is the value of a notebook cell."""
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _build_ui(self) -> _YourDesignUI:
+        return _YourDesignUI(self)
 
     def __repr__(self) -> str:
         """The variant in one line."""
