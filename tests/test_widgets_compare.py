@@ -7,6 +7,7 @@ derivations), not from the code under test.
 from __future__ import annotations
 
 import pytest
+from widget_tree import find, walk
 
 from tdxlab import palette
 from tdxlab.compare import COLUMNS, CompareError
@@ -17,25 +18,6 @@ from tdxlab.sim.trace import dump_trace
 from tdxlab.widgets.compare import DesignComparison
 
 DESIGN_IDS = ["naive", "bank", "split", "snp"]
-
-
-def walk(widget):
-    """Every widget in a tree, depth first."""
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from walk(child)
-
-
-def find(root, kind: str, description: str | None = None, cls: str | None = None):
-    for w in walk(root):
-        if type(w).__name__ != kind:
-            continue
-        if description is not None and getattr(w, "description", None) != description:
-            continue
-        if cls is not None and cls not in w._dom_classes:
-            continue
-        return w
-    raise AssertionError(f"no {kind} {description or cls or ''} in the widget tree")
 
 
 @pytest.fixture

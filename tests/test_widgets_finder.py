@@ -6,30 +6,13 @@ budget=0 runs only the breadth-first search: fast, deterministic, and shortest b
 from __future__ import annotations
 
 import pytest
+from widget_tree import find
 
 from tdxlab.sim.designs import DESIGNS
 from tdxlab.sim.events import Op
 from tdxlab.sim.trace import parse_trace
 from tdxlab.widgets.finder import CounterexampleFinder, FinderError, design_choices
 from tdxlab.widgets.stepper import Stepper
-
-
-def walk(widget):
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from walk(child)
-
-
-def find(root, kind: str, description: str | None = None, cls: str | None = None):
-    for w in walk(root):
-        if type(w).__name__ != kind:
-            continue
-        if description is not None and getattr(w, "description", None) != description:
-            continue
-        if cls is not None and cls not in w._dom_classes:
-            continue
-        return w
-    raise AssertionError(f"no {kind} {description or cls or ''} in the widget tree")
 
 
 @pytest.fixture(scope="module")

@@ -7,30 +7,13 @@ to each assertion), not from the code under test.
 from __future__ import annotations
 
 import pytest
+from widget_tree import find, walk
 
 from tdxlab.compare import PRESETS, compare_frame
 from tdxlab.registers import Group
 from tdxlab.scenarios import SCENARIOS
 from tdxlab.sim.designs import DESIGNS
 from tdxlab.widgets.your_design import REGISTER_GROUPS, YourDesign, YourDesignError
-
-
-def walk(widget):
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from walk(child)
-
-
-def find(root, kind: str, description: str | None = None, cls: str | None = None):
-    for w in walk(root):
-        if type(w).__name__ != kind:
-            continue
-        if description is not None and getattr(w, "description", None) != description:
-            continue
-        if cls is not None and cls not in w._dom_classes:
-            continue
-        return w
-    raise AssertionError(f"no {kind} {description or cls or ''} in the widget tree")
 
 
 @pytest.fixture(scope="module")
