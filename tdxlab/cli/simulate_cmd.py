@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from tdxlab.cli import UsageError
-from tdxlab.describe import describe_step, describe_violation
+from tdxlab.describe import describe_step, describe_violation, step_note
 from tdxlab.scenarios import SCENARIOS, get_scenario
 from tdxlab.sim.designs import DESIGNS, Design, get_design
 from tdxlab.sim.events import Event, TraceError
@@ -148,7 +148,7 @@ def result_json(result: SimResult, source: str) -> dict[str, Any]:
             "vtl": rec.active_vtl[rec.event.vp],
             "entered_vtl": rec.entered_vtl,
             "switched": None if rec.switched is None else list(rec.switched),
-            "note": rec.note,
+            "note": step_note(rec),
             "violations": len(rec.violations),
         })
     return {

@@ -14,6 +14,13 @@ VTL.  The default comes from the register catalogue (TLFS + OpenVMM), and
 design that forgets RSP (OpenVMM before #1178) or a split design that wrongly
 makes CR2 private.  The checker compares against the *architectural* classes, not
 the design's, which is how a wrong variant shows up as violations.
+
+The registry (:data:`DESIGNS`, :func:`register_design`) is the kit's one extension point
+for designs: a design object carries everything that is *about* it — key, title,
+platform, chart style, the break-even questions it asks, whether it is a fix or the bug
+— and every view, sweep and command reads the registry instead of naming a design key.
+Adding a design is one class here (or in the caller's own module) and one
+:func:`register_design` call.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from tdxlab.layout.engine import layout_of
 from tdxlab.layout.split_structs import HCL_RUN_SPLIT, TDX_VTL_PAGE
 from tdxlab.layout.structs import HCL_RUN, HCL_RUN_SNP, TDX_L2_ENTER_GUEST_STATE, TDX_PRIVATE_REGS
 from tdxlab.owners import Owner
+from tdxlab.palette import OKABE_ITO
 from tdxlab.registers import REGISTERS, Platform
 from tdxlab.sim.memory import Actor, Memory, Page, PageKind, Slot
 from tdxlab.sim.model import MODELLED
@@ -44,6 +52,31 @@ INVD_MASK = 0x3
 def entry_flags(vtl: int, invalidate: bool) -> int:
     """TdxVmFlags for entering ``vtl``: vm_index = VTL + 1 (OV), optional INVEPT flush request."""
     return ((vtl + 1) << VM_INDEX_SHIFT) | (1 if invalidate else 0)
+
+
+@dataclass(frozen=True)
+class DesignStyle:
+    """How charts draw a design: colour (``#RRGGBB``), matplotlib marker and line style.
+
+    Kept with the design (not in the renderer) so a new design brings its own look and
+    every chart shows it the same way; colour *and* marker *and* dash tell designs apart,
+    so charts read in greyscale and for colour-blind readers (Okabe-Ito colours).
+    """
+
+    colour: str
+    marker: str
+    line: str | tuple[int, tuple[int, ...]]
+
+
+#: The style a variant or a design without its own style is drawn with (dash-dot-dot, diamond).
+VARIANT_LINE: tuple[int, tuple[int, ...]] = (0, (3, 1, 1, 1))
+_SPARE_COLOURS = (OKABE_ITO["reddish_purple"], OKABE_ITO["sky_blue"], OKABE_ITO["black"],
+                  OKABE_ITO["yellow"])
+
+
+def spare_style(key: str) -> DesignStyle:
+    """A stable style for a design or variant that brings none (same key, same colour)."""
+    return DesignStyle(_SPARE_COLOURS[sum(map(ord, key)) % len(_SPARE_COLOURS)], "D", VARIANT_LINE)
 
 
 @dataclass
@@ -79,6 +112,17 @@ class Design(ABC):
     title: str = ""
     summary: str = ""
     platform: Platform = Platform.TDX
+    #: Who loads and saves the guest registers on entry and exit (the TDX module via the
+    #: kernel, or the CPU itself into a VMSA).
+    entry_actor: Actor = Actor.KERNEL
+    #: How charts draw it; ``None``: a stable spare style (:func:`spare_style`).
+    style_of: DesignStyle | None = None
+    #: Break-even questions this design asks: each tuple names the rivals it must beat
+    #: (those of them shown); e.g. split asks ``("bank",)``.
+    break_even_against: tuple[tuple[str, ...], ...] = ()
+    #: True for a design proposed as a fix (a base for variants, measured by the host
+    #: analogue); False for the bug itself.
+    is_fix: bool = True
 
     def __init__(
         self, private: Iterable[str] | None = None, key: str | None = None, title: str | None = None
@@ -117,6 +161,13 @@ class Design(ABC):
     def is_variant(self) -> bool:
         """True when the private set differs from the catalogue's."""
         return self.private != self.default_private()
+
+    @property
+    def style(self) -> DesignStyle:
+        """The chart style: the design's own, or a spare one for variants (told apart from the base)."""
+        if self.style_of is not None and not self.is_variant:
+            return self.style_of
+        return spare_style(self.key)
 
     # --- protocol -----------------------------------------------------------------------------
     @abstractmethod
@@ -163,6 +214,7 @@ class SharedPageDesign(Design):
     title = "shared page + bank switching (OpenVMM today)"
     summary = ("One run page means 'the current VTL'; before every entry the paravisor copies the "
                "entered VTL's private registers in, and after every exit copies them out (#778).")
+    style_of = DesignStyle(OKABE_ITO["blue"], "o", "-")  # OpenVMM today: the calm reference colour
 
     def _bank_decl(self) -> StructDecl:
         banked = [r for r in PLACEABLE if r in self.private]
@@ -184,7 +236,7 @@ class SharedPageDesign(Design):
 
     def create(self, vp: int) -> VpStore:
         """The VP's one run page (and VTL 0's bank)."""
-        run = Page(f"vp{vp}.run", PageKind.RUN, layout_of(HCL_RUN))
+        run = Page.new(vp, PageKind.RUN, layout_of(HCL_RUN))
         store = VpStore(vp, [run])
         self.add_vtl(store, 0)
         return store
@@ -194,8 +246,7 @@ class SharedPageDesign(Design):
         run = store.pages[0]
         store.slots[vtl] = _slot_map(run, "context.", PLACEABLE)
         if self.private:
-            bank = Page(f"vp{store.vp}.bank{vtl}", PageKind.BANK, layout_of(self._bank_decl()), vtl,
-                        counts_as_page=False)
+            bank = Page.new(store.vp, PageKind.BANK, layout_of(self._bank_decl()), vtl, counts_as_page=False)
             store.pages.append(bank)
             slots = _slot_map(bank, "", PLACEABLE)
             store.bank[vtl] = {r: s for r, s in slots.items() if r in self.private}
@@ -224,6 +275,8 @@ class NaiveDesign(SharedPageDesign):
     title = "naive shared page (the #746 bug)"
     summary = ("One run page and no notion of VTL: whatever the last VTL left in RIP, RSP, RFLAGS "
                "and the private MSRs is what the next VTL is entered with.")
+    style_of = DesignStyle(OKABE_ITO["vermillion"], "X", ":")  # the bug: the palette's alarm colour
+    is_fix = False
 
     def default_private(self) -> frozenset[str]:
         """Nothing is kept per VTL: that is the bug."""
@@ -243,16 +296,18 @@ class SplitDesign(Design):
     title = "split pages (page per VTL + shared struct)"
     summary = ("Each VTL has its own context page and the run page holds only VTL-agnostic state; "
                "nothing is copied per entry, but shared GPRs are copied on every VTL switch.")
+    style_of = DesignStyle(OKABE_ITO["bluish_green"], "s", "--")  # the proposal
+    break_even_against = (("bank",),)  # #746's question: is the split page cheaper than banking?
 
     def create(self, vp: int) -> VpStore:
         """Run page with the shared struct, and VTL 0's context page."""
-        store = VpStore(vp, [Page(f"vp{vp}.run", PageKind.RUN, layout_of(HCL_RUN_SPLIT))])
+        store = VpStore(vp, [Page.new(vp, PageKind.RUN, layout_of(HCL_RUN_SPLIT))])
         self.add_vtl(store, 0)
         return store
 
     def add_vtl(self, store: VpStore, vtl: int) -> None:
         """Allocate the VTL's page; route each register to its page or the shared struct."""
-        page = Page(f"vp{store.vp}.vtl{vtl}", PageKind.VTL_CONTEXT, layout_of(TDX_VTL_PAGE), vtl)
+        page = Page.new(store.vp, PageKind.VTL_CONTEXT, layout_of(TDX_VTL_PAGE), vtl)
         store.pages.append(page)
         own = _slot_map(page, "context.", PLACEABLE)
         shared = _slot_map(store.pages[0], "context.", PLACEABLE)
@@ -297,10 +352,13 @@ class SnpDesign(Design):
     summary = ("Each VTL has a full VMSA; nothing is copied per entry, but every VTL switch copies "
                "the shared registers (GPRs but RSP, CR2, x87/SSE) from one VMSA to the other.")
     platform = Platform.SNP
+    entry_actor = Actor.CPU  # VMRUN/#VMEXIT load and save the VMSA
+    style_of = DesignStyle(OKABE_ITO["orange"], "^", "-.")  # the contrast case
+    break_even_against = (("bank", "split"),)  # is copying on every switch cheaper than both?
 
     def create(self, vp: int) -> VpStore:
         """Run page (SNP reading, no registers) and VTL 0's VMSA."""
-        store = VpStore(vp, [Page(f"vp{vp}.run", PageKind.RUN, layout_of(HCL_RUN_SNP))])
+        store = VpStore(vp, [Page.new(vp, PageKind.RUN, layout_of(HCL_RUN_SNP))])
         self.add_vtl(store, 0)
         return store
 
@@ -308,7 +366,7 @@ class SnpDesign(Design):
         """Allocate the VTL's VMSA page (VTL0 = VMPL2, VTL1 = VMPL1)."""
         from tdxlab.layout.vmsa import SEV_VMSA_PAGE
 
-        page = Page(f"vp{store.vp}.vmsa{vtl}", PageKind.VMSA, layout_of(SEV_VMSA_PAGE), vtl)
+        page = Page.new(store.vp, PageKind.VMSA, layout_of(SEV_VMSA_PAGE), vtl)
         store.pages.append(page)
         store.slots[vtl] = _slot_map(page, "", MODELLED)
 
@@ -322,10 +380,42 @@ class SnpDesign(Design):
             mem.copy(Actor.PARAVISOR, store.slots[src][reg], store.slots[dst][reg])
 
 
-#: The four designs with their catalogue defaults, by key.
-DESIGNS: dict[str, Design] = {
-    d.key: d for d in (NaiveDesign(), SharedPageDesign(), SplitDesign(), SnpDesign())
-}
+#: The registry: every design the kit shows, by key, in the order every table and chart
+#: shows them.  Read it at call time (never copy it at import), so a design registered
+#: later appears in every view and command.
+DESIGNS: dict[str, Design] = {}
+
+
+def register_design(design: Design, *, replace: bool = False) -> Design:
+    """Add ``design`` to the registry (the one extension point); returns it.
+
+    A key already taken is an error unless ``replace``: two designs with one key would
+    make every table ambiguous.
+    """
+    if not isinstance(design, Design):
+        raise TypeError(f"register_design expects a Design, got {type(design).__name__}")
+    if not design.key:
+        raise ValueError("a design needs a non-empty key")
+    if design.key in DESIGNS and not replace:
+        raise ValueError(f"design key {design.key!r} is already registered")
+    DESIGNS[design.key] = design
+    return design
+
+
+def unregister_design(key: str) -> None:
+    """Remove a design from the registry (for tests and notebooks that add throw-away designs)."""
+    if key not in DESIGNS:
+        raise ValueError(f"design {key!r} is not registered; known: {', '.join(DESIGNS)}")
+    del DESIGNS[key]
+
+
+def fix_designs() -> list[Design]:
+    """The registered designs proposed as fixes (variant bases; measured by the host analogue)."""
+    return [d for d in DESIGNS.values() if d.is_fix]
+
+
+for _design in (NaiveDesign(), SharedPageDesign(), SplitDesign(), SnpDesign()):
+    register_design(_design)
 
 
 def get_design(name: str | Design) -> Design:
@@ -334,7 +424,7 @@ def get_design(name: str | Design) -> Design:
         return name
     try:
         return DESIGNS[name]
-    except KeyError:
+    except (KeyError, TypeError):
         raise ValueError(f"unknown design {name!r}; known: {', '.join(DESIGNS)}") from None
 
 

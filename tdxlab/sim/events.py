@@ -17,24 +17,47 @@ from tdxlab.sim.model import LOWER_VTLS, check_modelled, width_of
 
 
 class Op(Enum):
-    """The operations a trace can contain."""
+    """The operations a trace can contain, each with the JSON keys it takes besides ``op`` and ``vp``.
 
-    ENABLE_VTL = "enable_vtl"  # HvCallEnableVpVtl: VTL 1 becomes usable on this VP
-    SET = "set"  # the guest running in that VTL leaves `value` in `reg`
-    RUN = "run"  # one entry into the VP's current lower VTL and one exit back to VTL 2
-    VTL_CALL = "vtl_call"  # HvCallVtlCall (0x0011): VTL 0 -> VTL 1
-    VTL_RETURN = "vtl_return"  # HvCallVtlReturn (0x0012): VTL 1 -> VTL 0
-    INTERRUPT = "interrupt"  # an interrupt targeted at `vtl` (switches up if higher)
+    This enum is the first of the three places an event kind is declared (its shape);
+    the second is its rule and handler in :data:`tdxlab.sim.machine.OP_RULES` (when it is
+    possible, what it does), the third its wording in :mod:`tdxlab.describe`.  Both
+    tables are checked at import to cover every member, so a new kind cannot be half added.
+    ``switches`` says whether the kind can change the VP's current VTL.
+    """
+
+    ENABLE_VTL = ("enable_vtl", ("vtl",), False)  # HvCallEnableVpVtl: VTL 1 becomes usable on this VP
+    SET = ("set", ("vtl", "reg", "value"), False)  # the guest running in that VTL leaves `value` in `reg`
+    RUN = ("run", (), False)  # one entry into the VP's current lower VTL and one exit back to VTL 2
+    VTL_CALL = ("vtl_call", (), True)  # HvCallVtlCall (0x0011): VTL 0 -> VTL 1
+    VTL_RETURN = ("vtl_return", (), True)  # HvCallVtlReturn (0x0012): VTL 1 -> VTL 0
+    INTERRUPT = ("interrupt", ("vtl",), True)  # an interrupt targeted at `vtl` (switches up if higher)
+
+    def __new__(cls, name: str, fields: tuple[str, ...], switches: bool) -> Op:
+        """The value is the op's name in a trace; ``fields`` and ``switches`` ride along."""
+        member = object.__new__(cls)
+        member._value_ = name
+        member.fields = fields
+        member.switches = switches
+        return member
+
+    fields: tuple[str, ...]
+    switches: bool
 
 
-_FIELDS: dict[Op, tuple[str, ...]] = {
-    Op.ENABLE_VTL: ("vtl",),
-    Op.SET: ("vtl", "reg", "value"),
-    Op.RUN: (),
-    Op.VTL_CALL: (),
-    Op.VTL_RETURN: (),
-    Op.INTERRUPT: ("vtl",),
-}
+#: Each op by its name in a trace.
+OPS_BY_NAME: dict[str, Op] = {o.value: o for o in Op}
+
+
+class StepOutcome(Enum):
+    """What one applied event did, as data; :func:`tdxlab.describe.step_note` words it."""
+
+    ENABLED = "enabled"  # a VTL became usable; its private state starts at reset values
+    QUEUED = "queued"  # a set waits for the VTL's next run
+    RAN = "ran"  # one entry into the current VTL and the exit back to VTL 2
+    SWITCHED = "switched"  # the VP's current VTL changed
+    DELIVERED = "delivered"  # an interrupt for the running VTL: no switch
+    WAITS = "waits"  # an interrupt for a lower VTL: it waits until that VTL runs again
 
 
 class TraceError(ValueError):
@@ -112,12 +135,11 @@ def event_from_json(obj: Any, line: int | None = None) -> Event:
         raise TraceError(f"expected a JSON object, got {type(obj).__name__}", line)
     if "op" not in obj:
         raise TraceError('missing "op"', line)
-    try:
-        op = Op(obj["op"])
-    except ValueError:
-        known = ", ".join(o.value for o in Op)
-        raise TraceError(f"unknown op {obj['op']!r} (known: {known})", line) from None
-    needed = ("vp", *_FIELDS[op])
+    op = OPS_BY_NAME.get(obj["op"]) if isinstance(obj["op"], str) else None
+    if op is None:
+        known = ", ".join(OPS_BY_NAME)
+        raise TraceError(f"unknown op {obj['op']!r} (known: {known})", line)
+    needed = ("vp", *op.fields)
     missing = [k for k in needed if k not in obj]
     if missing:
         raise TraceError(f"{op.value}: missing {', '.join(repr(m) for m in missing)}", line)

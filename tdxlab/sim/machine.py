@@ -17,7 +17,7 @@ the logged memory accesses: what the views draw and the costs count.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,9 +25,9 @@ import numpy as np
 from tdxlab.owners import Owner
 from tdxlab.sim.checker import Violation, ViolationKind
 from tdxlab.sim.designs import VM_INDEX_SHIFT, Design, VpStore, entry_flags, get_design
-from tdxlab.sim.events import Event, Op, TraceError
+from tdxlab.sim.events import Event, Op, StepOutcome, TraceError
 from tdxlab.sim.memory import Access, Actor, Memory, Page, PageKind, Slot
-from tdxlab.sim.model import MODELLED, arch_owner, reset_value
+from tdxlab.sim.model import LOWER_VTLS, MODELLED, arch_owner, reset_value, width_of
 
 
 @dataclass
@@ -91,7 +91,7 @@ class StepRecord:
     entered_vtl: int | None
     switched: tuple[int, int] | None
     accesses: tuple[Access, ...]
-    note: str
+    outcome: StepOutcome
 
 
 @dataclass(frozen=True)
@@ -187,6 +187,17 @@ class SimResult:
         return self.initial_truth[vp]
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """What a handler reports back to :meth:`Simulation.apply`."""
+
+    outcome: StepOutcome
+    observed: dict[str, int] | None = None
+    entered: int | None = None
+    switched: tuple[int, int] | None = None
+    found: list[Violation] = field(default_factory=list)
+
+
 class Simulation:
     """A partition of ``vps`` VPs, each with VTL 0 (and VTL 1 once enabled), under one design."""
 
@@ -247,82 +258,72 @@ class Simulation:
     def apply(self, event: Event) -> StepRecord | None:
         """Apply one event; return its record when recording.  Impossible events raise TraceError.
 
-        A rejected event leaves the simulation exactly as it was (it is validated first).
+        A rejected event leaves the simulation exactly as it was: its kind's rule in
+        :data:`OP_RULES` is checked before its handler changes anything.
         """
         vp = self._vp(event)
+        rule = OP_RULES[event.op]
+        why = rule.reject(vp, event)
+        if why is not None:
+            raise TraceError(why, event.line)
         step = self.events
         self.mem.step = step
         before = self._snap(vp) if self.record else ()
-        observed: dict[str, int] | None = None
-        entered: int | None = None
-        switched: tuple[int, int] | None = None
-        found: list[Violation] = []
-        if event.op is Op.ENABLE_VTL:
-            assert event.vtl is not None
-            if event.vtl in vp.enabled:
-                raise TraceError(f"VTL {event.vtl} is already enabled on VP {vp.index}", event.line)
-            vp.enabled.add(event.vtl)
-            vp.truth.private[event.vtl] = {r: reset_value(r) for r in self._private}
-            self.design.add_vtl(vp.store, event.vtl)
-            self._initialise_vtl(vp, event.vtl, shared_too=False)
-            note = f"VTL {event.vtl} enabled on VP {vp.index}: its private state starts at reset values"
-        elif event.op is Op.SET:
-            assert event.vtl is not None and event.reg is not None
-            if event.vtl not in vp.enabled:
-                raise TraceError(f"set: VTL {event.vtl} is not enabled on VP {vp.index}", event.line)
-            if event.vtl != vp.current:
-                raise TraceError(f"set: VTL {event.vtl} is not running on VP {vp.index} "
-                                 f"(current VTL is {vp.current})", event.line)
-            vp.pending.append((step, event))
-            note = f"VTL {event.vtl} guest will leave {event.reg}={event.value:#x} in its next run"
-        elif event.op is Op.RUN:
-            entered = vp.current
-            observed, found = self._run(vp, step)
-            note = f"entered VTL {entered} on VP {vp.index} and exited back to VTL 2"
-        elif event.op in (Op.VTL_CALL, Op.VTL_RETURN, Op.INTERRUPT):
-            switched, note = self._transition(vp, event)
-        else:  # pragma: no cover - Op is exhaustive
-            raise TraceError(f"unsupported op {event.op}", event.line)
+        out = rule.handle(self, vp, event, step)
         self.events += 1
-        self.violations += found
+        self.violations += out.found
         if not self.record:
             return None
         after = self._snap(vp)
         rec = StepRecord(
             step, event, tuple(v.current for v in self.vps), tuple(1 in v.enabled for v in self.vps),
-            after, tuple(_changes(before, after, vp.store)), tuple(found), vp.truth.snapshot(),
-            observed, entered, switched, tuple(self.mem.take()), note,
+            after, tuple(_changes(before, after, vp.store)), tuple(out.found), vp.truth.snapshot(),
+            out.observed, out.entered, out.switched, tuple(self.mem.take()), out.outcome,
         )
         self.steps.append(rec)
         return rec
 
-    def _transition(self, vp: _Vp, event: Event) -> tuple[tuple[int, int] | None, str]:
-        if event.op is Op.VTL_CALL:
-            if vp.current != 0:
-                raise TraceError(f"vtl_call: VP {vp.index} is in VTL {vp.current}; only VTL 0 can "
-                                 "call up to VTL 1", event.line)
-            target = 1
-        elif event.op is Op.VTL_RETURN:
-            if vp.current != 1:
-                raise TraceError(f"vtl_return: VP {vp.index} is in VTL {vp.current}, not VTL 1",
-                                 event.line)
-            target = 0
-        else:
-            assert event.vtl is not None
-            target = event.vtl
-        if target not in vp.enabled:
-            raise TraceError(f"{event.op.value}: VTL {target} is not enabled on VP {vp.index}", event.line)
-        if event.op is Op.INTERRUPT and target <= vp.current:
-            where = "running VTL" if target == vp.current else "lower VTL; it waits until VTL 0 runs again"
-            return None, f"interrupt for VTL {target} on VP {vp.index}: delivered to the {where}"
-        if vp.pending:
-            first = vp.pending[0][1]
-            raise TraceError(f"{event.op.value}: the set at line {first.line} for VTL {vp.current} "
-                             "never took effect; a run must come before the VTL switch", event.line)
+    def valid_events(self, vp: int | None = None, regs: Sequence[str] = MODELLED,
+                     values: Sequence[int] = (1,)) -> list[Event]:
+        """Every event that is possible now (on ``vp``, or on every VP), in :class:`Op` order.
+
+        The one answer to "what may happen next": the counterexample search, the property
+        tests and the widgets enumerate events with it, and :meth:`apply` accepts exactly
+        these (both use :data:`OP_RULES`).  ``set`` events are offered for ``regs`` x ``values``.
+        """
+        chosen = self.vps if vp is None else [self.vps[vp]]
+        out: list[Event] = []
+        for v in chosen:
+            for rule in OP_RULES.values():
+                out += [e for e in rule.candidates(v.index, regs, values) if rule.reject(v, e) is None]
+        return out
+
+    # --- the handlers of OP_RULES ---------------------------------------------------------------
+    def _enable(self, vp: _Vp, event: Event, step: int) -> _Outcome:
+        assert event.vtl is not None
+        vp.enabled.add(event.vtl)
+        vp.truth.private[event.vtl] = {r: reset_value(r) for r in self._private}
+        self.design.add_vtl(vp.store, event.vtl)
+        self._initialise_vtl(vp, event.vtl, shared_too=False)
+        return _Outcome(StepOutcome.ENABLED)
+
+    def _set(self, vp: _Vp, event: Event, step: int) -> _Outcome:
+        vp.pending.append((step, event))
+        return _Outcome(StepOutcome.QUEUED)
+
+    def _run_event(self, vp: _Vp, event: Event, step: int) -> _Outcome:
+        entered = vp.current
+        observed, found = self._run(vp, step)
+        return _Outcome(StepOutcome.RAN, observed, entered, None, found)
+
+    def _switch(self, vp: _Vp, event: Event, step: int) -> _Outcome:
+        target = _target(vp, event)
+        if not _switches(vp, event):  # an interrupt for the running or a lower VTL
+            return _Outcome(StepOutcome.DELIVERED if target == vp.current else StepOutcome.WAITS)
         src = vp.current
         self.design.on_switch(vp.store, src, target, self.mem)
         vp.current = target
-        return (src, target), f"VP {vp.index} switched VTL {src} -> VTL {target} ({event.op.value})"
+        return _Outcome(StepOutcome.SWITCHED, switched=(src, target))
 
     def _plan(self, vp: _Vp, vtl: int) -> _Plan:
         """Which registers ``vtl`` loads from slots and which the design keeps elsewhere (cached)."""
@@ -344,7 +345,7 @@ class Simulation:
         slots = store.slots[vtl]
         plan = self._plan(vp, vtl)
         hidden = vp.hidden[vtl]
-        actor = Actor.CPU if design.platform.value == "snp" else Actor.KERNEL
+        actor = design.entry_actor
         logging = mem.log is not None
         if logging:
             observed = {reg: mem.read(actor, slot) for reg, slot in plan.entries}
@@ -535,3 +536,100 @@ def simulate(design: str | Design, events: Sequence[Event], vps: int | None = No
     elif isinstance(vps, int) and not isinstance(vps, bool) and 0 < vps < needed:
         raise ValueError(f"trace uses VP {needed - 1} but --vps is {vps}")
     return Simulation(design, vps, record=record).run(events)
+
+
+# --- one rule per event kind ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class OpRule:
+    """Everything the machine knows about one event kind (its shape is :class:`~tdxlab.sim.events.Op`).
+
+    ``reject`` says why the event is impossible in the VP's current state (``None``: it is
+    possible); ``candidates`` lists the events of this kind worth trying on a VP (the
+    search's alphabet, before ``reject`` filters it); ``handle`` applies a possible event.
+    """
+
+    reject: Callable[[_Vp, Event], str | None]
+    candidates: Callable[[int, Sequence[str], Sequence[int]], Iterator[Event]]
+    handle: Callable[[Simulation, _Vp, Event, int], _Outcome]
+
+
+def _target(vp: _Vp, event: Event) -> int:
+    """The VTL a switching event asks for."""
+    if event.op is Op.VTL_CALL:
+        return 1
+    if event.op is Op.VTL_RETURN:
+        return 0
+    assert event.vtl is not None
+    return event.vtl
+
+
+def _switches(vp: _Vp, event: Event) -> bool:
+    """True when the event changes the VP's VTL (an interrupt only switches *up*)."""
+    return event.op is not Op.INTERRUPT or _target(vp, event) > vp.current
+
+
+def _reject_enable(vp: _Vp, event: Event) -> str | None:
+    if event.vtl in vp.enabled:
+        return f"VTL {event.vtl} is already enabled on VP {vp.index}"
+    return None
+
+
+def _reject_set(vp: _Vp, event: Event) -> str | None:
+    if event.vtl not in vp.enabled:
+        return f"set: VTL {event.vtl} is not enabled on VP {vp.index}"
+    if event.vtl != vp.current:
+        return f"set: VTL {event.vtl} is not running on VP {vp.index} (current VTL is {vp.current})"
+    return None
+
+
+def _reject_switch(vp: _Vp, event: Event) -> str | None:
+    if event.op is Op.VTL_CALL and vp.current != 0:
+        return f"vtl_call: VP {vp.index} is in VTL {vp.current}; only VTL 0 can call up to VTL 1"
+    if event.op is Op.VTL_RETURN and vp.current != 1:
+        return f"vtl_return: VP {vp.index} is in VTL {vp.current}, not VTL 1"
+    target = _target(vp, event)
+    if target not in vp.enabled:
+        return f"{event.op.value}: VTL {target} is not enabled on VP {vp.index}"
+    if _switches(vp, event) and vp.pending:
+        first = vp.pending[0][1]
+        return (f"{event.op.value}: the set at line {first.line} for VTL {vp.current} never took "
+                "effect; a run must come before the VTL switch")
+    return None
+
+
+def _never(vp: _Vp, event: Event) -> str | None:
+    return None
+
+
+def _plain(op: Op) -> Callable[[int, Sequence[str], Sequence[int]], Iterator[Event]]:
+    def gen(vp: int, regs: Sequence[str], values: Sequence[int]) -> Iterator[Event]:
+        yield Event(op, vp)
+    return gen
+
+
+def _per_vtl(op: Op, vtls: Sequence[int]) -> Callable[[int, Sequence[str], Sequence[int]], Iterator[Event]]:
+    def gen(vp: int, regs: Sequence[str], values: Sequence[int]) -> Iterator[Event]:
+        for vtl in vtls:
+            yield Event(op, vp, vtl)
+    return gen
+
+
+def _sets(vp: int, regs: Sequence[str], values: Sequence[int]) -> Iterator[Event]:
+    for vtl in LOWER_VTLS:
+        for reg in regs:
+            for value in values:
+                yield Event(Op.SET, vp, vtl, reg, value % (1 << (8 * width_of(reg))))
+
+
+#: The rule of every event kind, in :class:`Op` order (checked below to cover every member).
+OP_RULES: dict[Op, OpRule] = {
+    Op.ENABLE_VTL: OpRule(_reject_enable, _per_vtl(Op.ENABLE_VTL, LOWER_VTLS[1:]), Simulation._enable),
+    Op.SET: OpRule(_reject_set, _sets, Simulation._set),
+    Op.RUN: OpRule(_never, _plain(Op.RUN), Simulation._run_event),
+    Op.VTL_CALL: OpRule(_reject_switch, _plain(Op.VTL_CALL), Simulation._switch),
+    Op.VTL_RETURN: OpRule(_reject_switch, _plain(Op.VTL_RETURN), Simulation._switch),
+    Op.INTERRUPT: OpRule(_reject_switch, _per_vtl(Op.INTERRUPT, LOWER_VTLS), Simulation._switch),
+}
+_missing_rules = [op.value for op in Op if op not in OP_RULES]
+if _missing_rules:  # pragma: no cover - a new Op member without its rule
+    raise ImportError(f"tdxlab.sim.machine.OP_RULES has no rule for {', '.join(_missing_rules)}")

@@ -23,12 +23,36 @@ class Actor(Enum):
 
 
 class PageKind(Enum):
-    """What a page is for; decides how it is counted in memory costs."""
+    """What a page is for; decides how it is counted in memory costs.
 
-    RUN = "run page (kernel-shared)"
-    VTL_CONTEXT = "per-VTL context page (kernel-shared)"
-    VMSA = "VMSA page"
-    BANK = "paravisor memory (private-register bank)"
+    ``short`` is the stem of the page's role name (``run``, ``vtl1``, ``vmsa0``, ``bank1``),
+    the same for every VP, which the cost views and the host analogue group by.
+    """
+
+    RUN = ("run page (kernel-shared)", "run")
+    VTL_CONTEXT = ("per-VTL context page (kernel-shared)", "vtl")
+    VMSA = ("VMSA page", "vmsa")
+    BANK = ("paravisor memory (private-register bank)", "bank")
+
+    def __init__(self, label: str, short: str) -> None:
+        self.label = label
+        self.short = short
+
+
+@dataclass(frozen=True)
+class PageRole:
+    """What a page is, the same for every VP: its kind and, for a per-VTL page, its VTL.
+
+    Typed so that views never parse it back out of a page name such as ``vp0.bank1``;
+    ``str(role)`` is that name without the VP (``bank1``).
+    """
+
+    kind: PageKind
+    vtl: int | None = None
+
+    def __str__(self) -> str:
+        """The role's short name, e.g. ``run`` or ``vmsa1``."""
+        return self.kind.short + ("" if self.vtl is None else str(self.vtl))
 
 
 @dataclass
@@ -50,6 +74,17 @@ class Page:
         """Allocate zeroed bytes for the layout when none were given."""
         if not self.data:
             self.data = bytearray(self.layout.size)
+
+    @property
+    def role(self) -> PageRole:
+        """The page's role (kind and VTL), the same for every VP."""
+        return PageRole(self.kind, self.vtl)
+
+    @classmethod
+    def new(cls, vp: int, kind: PageKind, layout: Layout, vtl: int | None = None,
+            counts_as_page: bool = True) -> Page:
+        """A page of VP ``vp`` named from its role (``vp3.bank1``): the one place names are made."""
+        return cls(f"vp{vp}.{PageRole(kind, vtl)}", kind, layout, vtl, counts_as_page=counts_as_page)
 
 
 @dataclass(frozen=True)
@@ -85,7 +120,7 @@ class Access:
     actor: Actor
     write: bool
     page: str
-    page_kind: PageKind
+    role: PageRole
     offset: int
     size: int
     what: str
@@ -106,7 +141,7 @@ class Memory:
     def _note(self, actor: Actor, write: bool, slot: Slot, copy: bool) -> None:
         assert self.log is not None
         r = slot.row
-        self.log.append(Access(actor, write, slot.page.name, slot.page.kind, r.offset, r.size,
+        self.log.append(Access(actor, write, slot.page.name, slot.page.role, r.offset, r.size,
                                r.register or r.path, copy))
 
     def read(self, actor: Actor, slot: Slot) -> int:

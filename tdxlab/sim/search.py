@@ -38,7 +38,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,7 +47,7 @@ from tdxlab.sim.checker import Violation
 from tdxlab.sim.designs import Design, get_design
 from tdxlab.sim.events import Event, Op, TraceError
 from tdxlab.sim.machine import Checkpoint, Simulation
-from tdxlab.sim.model import MODELLED, arch_owner, width_of
+from tdxlab.sim.model import MODELLED, arch_owner
 
 if TYPE_CHECKING:
     from hypothesis.stateful import RuleBasedStateMachine
@@ -117,21 +117,6 @@ def _teaching_order(reg: str) -> int:
 
 
 # --- breadth-first search ----------------------------------------------------------------------
-def _alphabet(state: Checkpoint, regs: Sequence[str], values: Sequence[int]) -> Iterator[Event]:
-    vp = state.vps[0]
-    if 1 not in vp.enabled:
-        yield Event(Op.ENABLE_VTL, 0, 1)
-    for reg in regs:
-        for value in values:
-            yield Event(Op.SET, 0, vp.current, reg, value)
-    yield Event(Op.RUN, 0)
-    if not vp.pending:
-        if vp.current == 0 and 1 in vp.enabled:
-            yield Event(Op.VTL_CALL, 0)
-        if vp.current == 1:
-            yield Event(Op.VTL_RETURN, 0)
-
-
 def _bfs(
     design: Design, max_length: int, regs: Sequence[str], values: Sequence[int]
 ) -> tuple[list[Event] | None, int, int]:
@@ -144,7 +129,8 @@ def _bfs(
     for depth in range(1, max_length + 1):
         nxt: list[tuple[Checkpoint, tuple[Event, ...]]] = []
         for state, path in frontier:
-            for event in _alphabet(state, regs, values):
+            sim.restore(state)
+            for event in sim.valid_events(0, regs, values):
                 sim.restore(state)
                 sim.apply(event)
                 tried += 1
@@ -183,7 +169,7 @@ def _machine(sim: Simulation, counter: list[int]) -> type[RuleBasedStateMachine]
     cost low; an index picks among the VPs for which the rule is valid.
     """
     from hypothesis import strategies as st
-    from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+    from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
     vps = len(sim.vps)
     initial = sim.checkpoint()
@@ -196,67 +182,19 @@ def _machine(sim: Simulation, counter: list[int]) -> type[RuleBasedStateMachine]
             counter[0] += 1
             sim.restore(initial)
             self.trace: list[Event] = []
-            self.current = [0] * vps
-            self.enabled = [False] * vps
-            self.pending = [0] * vps
 
-        def _apply(self, event: Event) -> None:
+        # One rule: pick among the events the simulation itself says are possible now
+        # (Simulation.valid_events), so the rules of the trace format live in one place.
+        @rule(vp=st.integers(0, vps - 1), pick=st.integers(0, 63), reg=st.sampled_from(MODELLED),
+              value=values)
+        def step(self, vp: int, pick: int, reg: str, value: int) -> None:
+            events = sim.valid_events(vp, (reg,), (value,))
+            event = events[pick % len(events)]
             self.trace.append(event)
             try:
                 sim.apply(event)
             except TraceError as exc:  # pragma: no cover - would be a bug
                 raise _Disagreement(f"{event}: {exc}") from exc
-
-        def _enablers(self) -> list[int]:
-            return [i for i in range(vps) if not self.enabled[i]]
-
-        def _callers(self) -> list[int]:
-            return [i for i in range(vps) if self.current[i] == 0 and self.enabled[i] and not self.pending[i]]
-
-        def _returners(self) -> list[int]:
-            return [i for i in range(vps) if self.current[i] == 1 and not self.pending[i]]
-
-        @precondition(lambda self: bool(self._enablers()))
-        @rule(i=st.integers(0, vps - 1))
-        def enable_vtl(self, i: int) -> None:
-            choice = self._enablers()
-            vp = choice[i % len(choice)]
-            self.enabled[vp] = True
-            self._apply(Event(Op.ENABLE_VTL, vp, 1))
-
-        @rule(vp=st.integers(0, vps - 1), reg=st.sampled_from(MODELLED), value=values)
-        def set(self, vp: int, reg: str, value: int) -> None:
-            self.pending[vp] += 1
-            value %= 1 << (8 * width_of(reg))
-            self._apply(Event(Op.SET, vp, self.current[vp], reg, value))
-
-        @rule(vp=st.integers(0, vps - 1))
-        def run(self, vp: int) -> None:
-            self.pending[vp] = 0
-            self._apply(Event(Op.RUN, vp))
-
-        @precondition(lambda self: bool(self._callers()))
-        @rule(i=st.integers(0, vps - 1))
-        def vtl_call(self, i: int) -> None:
-            choice = self._callers()
-            vp = choice[i % len(choice)]
-            self.current[vp] = 1
-            self._apply(Event(Op.VTL_CALL, vp))
-
-        @precondition(lambda self: bool(self._returners()))
-        @rule(i=st.integers(0, vps - 1))
-        def vtl_return(self, i: int) -> None:
-            choice = self._returners()
-            vp = choice[i % len(choice)]
-            self.current[vp] = 0
-            self._apply(Event(Op.VTL_RETURN, vp))
-
-        @rule(vp=st.integers(0, vps - 1), vtl=st.integers(0, 1))
-        def interrupt(self, vp: int, vtl: int) -> None:
-            if vtl > self.current[vp] and (not self.enabled[vp] or self.pending[vp]):
-                vtl = 0  # an interrupt for VTL 1 is impossible here; deliver one for VTL 0
-            self.current[vp] = max(self.current[vp], vtl)
-            self._apply(Event(Op.INTERRUPT, vp, vtl))
 
         @invariant()
         def isolated(self) -> None:

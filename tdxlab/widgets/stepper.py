@@ -488,7 +488,7 @@ class Stepper(LazyUI["_StepperUI"]):
                               "Press Step to apply the first event.", detail)
         line = f" (trace line {rec.event.line})" if rec.event.line is not None else ""
         return event_html(self.position, f"{describe.describe_event(rec.event)}{line}",
-                          rec.note, detail)
+                          describe.step_note(rec), detail)
 
     def _vps_panel(self) -> str:
         rec = self.record
@@ -506,7 +506,7 @@ class Stepper(LazyUI["_StepperUI"]):
         parts = []
         for page, layout, changed in marked:
             fields = self.changed_fields(page)
-            sub = (f"{page.kind.value}; {layout.name}, {len(page.data)} bytes"
+            sub = (f"{page.kind.label}; {layout.name}, {len(page.data)} bytes"
                    + (f"; this step changed: {', '.join(fields)}" if fields else ""))
             parts.append(section_html(page.name, _grid(layout, page.data, changed), sub))
         return f'<div class="tdxlab-pages">{"".join(parts)}</div>'
