@@ -9,9 +9,13 @@ Classification follows two authorities and records both:
   and what its SNP ``switch_vtl`` copies (copied = shared, not copied = private).
 
 Where the TLFS is silent (SSP, IA32_XSS, the TDX entry flags, CET MSRs) OpenVMM's
-choice is the classification and the TLFS column is ``None``.  DR6 is the one
-register whose class differs by platform (TLFS: processor dependent; TDX kernel
-reports ``Dr6Shared``, SNP does not).  Sources: reference sheet sections 2.1-2.4.
+choice is the classification and the TLFS column is ``None``.  Registers whose class
+differs by platform: DR6 (TLFS: processor dependent; TDX kernel reports ``Dr6Shared``,
+SNP does not), and the x87 control/status registers and MXCSR (FCW, FSW, FTW, FOP, FIP,
+FDP, MXCSR): the TLFS calls x87 and XMM state shared and TDX leaves them in the shared
+FX area, but OpenVMM's SNP ``switch_vtl`` copies only the ST0-7 block, so on SNP they are
+OpenVMM-private — a departure from the TLFS the catalogue states, with the TLFS column
+kept "shared".  Sources: reference sheet sections 2.1-2.4.
 """
 
 from __future__ import annotations
@@ -177,13 +181,22 @@ _REGISTERS += [
 ]
 # x87 / SSE state: shared per TLFS; lives in the run page's fx_state on TDX.
 _FX_SOURCE = Source(Origin.OV, "openhcl/hcl/src/ioctl/tdx.rs", note="FX state left in shared page")
+#: Reference sheet 2.2/2.4: OV SNP ``switch_vtl`` calls ``set_x87_registers``, which writes only
+#: ``x87_registers`` (ST0-7); the control/status fields and MXCSR are never copied between VMSAs.
+_OV_SNP_X87 = Source(
+    Origin.OV,
+    "openhcl/virt_mshv_vtl/src/processor/snp/mod.rs (switch_vtl); openhcl/hcl/src/vmsa.rs "
+    "(set_x87_registers)",
+    note="not copied on VTL switch: OpenVMM-private on SNP, departing from the TLFS",
+)
 _REGISTERS += [
-    _tlfs_shared(name, Group.FPU, _FX_SOURCE, width)
-    for name, width in (
-        ("fcw", 2), ("fsw", 2), ("ftw", 1), ("fop", 2), ("fip", 8), ("fdp", 8),
-        ("mxcsr", 4), ("mxcsr_mask", 4),
-    )
+    Register(name, Group.FPU, S, P, S, (TLFS_SHARED, _FX_SOURCE, _OV_SNP_X87), width,
+             note="OpenVMM's SNP switch_vtl copies only ST0-7, so it is per-VTL on SNP: OpenVMM "
+             "private there, a departure from the TLFS, which lists x87/SSE state as shared")
+    for name, width in (("fcw", 2), ("fsw", 2), ("ftw", 1), ("fop", 2), ("fip", 8), ("fdp", 8),
+                        ("mxcsr", 4))
 ]  # fmt: skip
+_REGISTERS += [_tlfs_shared("mxcsr_mask", Group.FPU, _FX_SOURCE, 4)]
 _REGISTERS += [_tlfs_shared(f"st{i}", Group.FPU, _FX_SOURCE, 16) for i in range(8)]
 _REGISTERS += [_tlfs_shared(f"xmm{i}", Group.FPU, _FX_SOURCE, 16) for i in range(16)]
 _REGISTERS += [_tlfs_shared(f"ymmh{i}", Group.FPU, _OV_SNP_CET, 16) for i in range(16)]

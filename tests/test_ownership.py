@@ -105,25 +105,24 @@ SNP_COPIED = {
     *(f"ymm_registers.ymmh{i}" for i in range(16)),
 }
 #: The x87 control/status fields the VMSA also holds.  OV's switch_vtl calls only
-#: ``set_x87_registers`` (ST0-7), so by the 2.2 rule these are private on SNP; the register
-#: catalogue still gives them the TLFS class (shared).  Reported to the lead; remove the
-#: xfail when ``registers.py`` gives fcw/fsw/ftw/fop/fip/fdp/mxcsr ``snp=PRIVATE``.
+#: ``set_x87_registers`` (ST0-7), so by the 2.2 rule these are private on SNP (sheet 2.2, 2.4).
 X87_NOT_COPIED = {"x87dp", "mxcsr", "x87_ftw", "x87_fsw", "x87_fcw", "x87_op", "x87_rip"}
 _VMSA_STATE = [r.path for r in get("SevVmsa").leaves() if r.owner in (P, S)]
 
 
-def _snp_case(path: str) -> object:
-    if path in X87_NOT_COPIED:
-        return pytest.param(path, marks=pytest.mark.xfail(
-            strict=True, reason="registers.py gives x87 control/status + MXCSR snp=SHARED, but OV "
-            "SNP switch_vtl copies only x87_registers (see test module comment)"))
-    return path
-
-
-@pytest.mark.parametrize("path", [_snp_case(p) for p in _VMSA_STATE])
+@pytest.mark.parametrize("path", _VMSA_STATE)
 def test_snp_vmsa_shared_iff_switch_vtl_copies_it(path: str) -> None:
     owner = get("SevVmsa").row(path).owner
     assert owner is (S if path in SNP_COPIED else P)
+
+
+@pytest.mark.parametrize("path", sorted(X87_NOT_COPIED))
+def test_snp_x87_control_is_openvmm_private_while_the_tlfs_says_shared(path: str) -> None:
+    row = get("SevVmsa").row(path)
+    assert row.owner is P
+    reg = REGISTERS[row.register]
+    assert (reg.tdx, reg.snp, reg.tlfs) == (S, P, S)
+    assert "departure from the TLFS" in reg.note
 
 
 def test_snp_copy_list_is_all_in_the_vmsa_and_shared() -> None:
