@@ -69,16 +69,15 @@ class Page:
     vtl: int | None = None
     data: bytearray = field(default_factory=bytearray)
     counts_as_page: bool = True
+    #: The page's role (kind and VTL), the same for every VP; made once, as every logged
+    #: access carries it.
+    role: PageRole = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        """Allocate zeroed bytes for the layout when none were given."""
+        """Allocate zeroed bytes for the layout when none were given; fix the role."""
         if not self.data:
             self.data = bytearray(self.layout.size)
-
-    @property
-    def role(self) -> PageRole:
-        """The page's role (kind and VTL), the same for every VP."""
-        return PageRole(self.kind, self.vtl)
+        self.role = PageRole(self.kind, self.vtl)
 
     @classmethod
     def new(cls, vp: int, kind: PageKind, layout: Layout, vtl: int | None = None,
