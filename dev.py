@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The two set-up commands of tdxlab: ``python3 dev.py lab`` and ``python3 dev.py test``.
+"""The commands of tdxlab's private environment: ``python3 dev.py lab``, ``test`` and ``regen``.
 
 Why a script and not a Makefile or tox: the only thing a fresh machine is guaranteed to
 have is Python 3.11+, so this file uses the standard library alone. It owns a private
@@ -10,9 +10,14 @@ virtual environment in ``.venv`` next to it and never touches the system Python.
           to ``jupyter lab`` unchanged (e.g. ``python3 dev.py lab --port 9999``).
 ``test``  creates/updates ``.venv`` with the ``[test]`` extra, makes sure Debian's
           ``/usr/bin/chromium`` exists (the browser tests drive JupyterLab with it), then
-          runs ruff, mypy, ``nbstripout --verify`` and one pytest run over ``tests/`` and the
-          notebooks. It stops at the first failing step, names it, and exits with its code.
-          Extra arguments are appended to the pytest command line.
+          runs ruff, mypy, ``lint-imports`` (the layer contract of ``docs/architecture.md``,
+          declared in ``pyproject.toml``), ``nbstripout --verify`` and one pytest run over
+          ``tests/`` and the notebooks. It stops at the first failing step, names it, and
+          exits with its code. Extra arguments are appended to the pytest command line.
+``regen``  rewrites the generated files after a deliberate change: the generated tables of
+          ``docs/`` (``docs/generate.py --write``) and the golden figures the figure tests
+          compare against (``tests/golden/regen.py``, when present). Tests never write these
+          files; they only check that the committed ones are up to date. Review the diff.
 
 Re-running is cheap: ``pip install`` is skipped while ``pyproject.toml`` is unchanged since
 the last install (its hash is kept in ``.venv``), and chromium is only installed when absent.
@@ -45,6 +50,12 @@ CHROMIUM = Path("/usr/bin/chromium")
 MIN_PYTHON = (3, 11)
 #: Paths ruff checks; missing ones are dropped (git does not keep empty directories).
 LINT_PATHS = ("dev.py", "tdxlab", "tests", "benchmarks")
+#: Generators ``regen`` runs, in order, with the arguments that make them write; missing ones
+#: are skipped (each is a script of its own, so ``dev.py`` stays standard-library only).
+REGENERATORS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("docs/generate.py", ("--write",)),
+    ("tests/golden/regen.py", ()),
+)
 
 
 class StepFailed(Exception):
@@ -235,6 +246,10 @@ def cmd_test(pytest_args: Sequence[str]) -> int:
     def mypy() -> None:
         run("mypy", [py, "-m", "mypy"], env=env)
 
+    def lint_imports() -> None:
+        # --no-cache: no .import_linter_cache/ in the work tree (the whole check takes well under 1 s)
+        run("lint-imports", [str(VENV_BIN / "lint-imports"), "--no-cache"], env=env)
+
     def nbstripout() -> str | None:
         found = notebooks()
         if not found:
@@ -253,6 +268,7 @@ def cmd_test(pytest_args: Sequence[str]) -> int:
         timer.step("chromium", ensure_chromium)
         timer.step("ruff", ruff)
         timer.step("mypy", mypy)
+        timer.step("lint-imports", lint_imports)
         timer.step("nbstripout", nbstripout)
         timer.step("pytest", pytest)
     except StepFailed as exc:
@@ -260,6 +276,33 @@ def cmd_test(pytest_args: Sequence[str]) -> int:
         return exc.code
     parts = ", ".join(f"{name} {took:.1f}s" for name, took, _ in timer.durations)
     say(f"all steps passed in {time.monotonic() - start:.1f} s ({parts})")
+    return 0
+
+
+def cmd_regen() -> int:
+    """Set up ``.venv`` for testing and run every generator of :data:`REGENERATORS` that exists."""
+    timer = Timer(durations=[])
+    py = str(VENV_PYTHON)
+    env = venv_env()
+
+    def generator(script: str, args: tuple[str, ...]) -> Callable[[], str | None]:
+        def action() -> str | None:
+            if not (ROOT / script).is_file():
+                return f"skipped: no {script}"
+            run(script, [py, script, *args], env=env)
+            return None
+
+        return action
+
+    try:
+        timer.step("venv", ensure_venv)
+        timer.step("install", lambda: ensure_installed(frozenset({"test"})))
+        for script, args in REGENERATORS:
+            timer.step(script, generator(script, args))
+    except StepFailed as exc:
+        print(f"dev.py regen: {exc}", file=sys.stderr, flush=True)
+        return exc.code
+    say("regenerated; review `git diff` before committing")
     return 0
 
 
@@ -283,13 +326,14 @@ def cmd_lab(lab_args: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse ``lab``/``test`` and run it; return the exit code."""
+    """Parse ``lab``/``test``/``regen`` and run it; return the exit code."""
     parser = argparse.ArgumentParser(
         prog="python3 dev.py",
         description="Set up and use tdxlab's private .venv.",
-        epilog="lab: extra arguments go to `jupyter lab`; test: extra arguments go to pytest.",
+        epilog="lab: extra arguments go to `jupyter lab`; test: extra arguments go to pytest; "
+        "regen takes none.",
     )
-    parser.add_argument("command", choices=("lab", "test"), help="what to do")
+    parser.add_argument("command", choices=("lab", "test", "regen"), help="what to do")
     parser.add_argument("rest", nargs=argparse.REMAINDER, help="passed through (see below)")
     args = parser.parse_args(argv)
     if sys.version_info < MIN_PYTHON:
@@ -300,6 +344,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "lab":
             return cmd_lab(args.rest)
+        if args.command == "regen":
+            if args.rest:
+                print(f"dev.py regen: takes no arguments, got {' '.join(args.rest)}", file=sys.stderr)
+                return 2
+            return cmd_regen()
         return cmd_test(args.rest)
     except KeyboardInterrupt:
         print("dev.py: interrupted", file=sys.stderr)

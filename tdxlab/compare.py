@@ -1,4 +1,4 @@
-"""The four designs side by side on one trace: what breaks, what it costs.
+"""Every registered design side by side on one trace: what breaks, what it costs.
 
 A reviewer weighing #746's options needs two answers at once, per design: does
 isolation hold on this trace (violations by kind, which registers, the first step
@@ -10,6 +10,9 @@ design (and any variants) and returns a :class:`Comparison` whose
 Nothing here is measured: violations come from the isolation checker
 (:mod:`tdxlab.sim.checker`), byte counts from the protocol's own memory log and
 times from the cost model (:mod:`tdxlab.cost`), so a variant gets its row for free.
+This module holds figures only: the words about them (column meanings, one verdict
+line per design) are :mod:`tdxlab.describe.compare`'s, one layer up
+(``describe.verdicts(comparison)``, ``describe.COMPARISON_COLUMNS``).
 """
 
 from __future__ import annotations
@@ -25,35 +28,19 @@ from tdxlab.cost.accounting import tally
 from tdxlab.cost.timemodel import breakdown
 from tdxlab.sim.checker import Violation, ViolationKind
 from tdxlab.sim.designs import DESIGNS, Design, get_design
-from tdxlab.sim.events import Event, Op, TraceError
+from tdxlab.sim.events import Event, Op, StepOutcome, TraceError
 from tdxlab.sim.machine import SimResult, simulate
 from tdxlab.sim.trace import load_trace
 
-#: The four designs of the kit, in the order every table shows them.
-DEFAULT_DESIGNS: tuple[str, ...] = tuple(DESIGNS)
 #: Violation kinds, in column order.
 KINDS: tuple[ViolationKind, ...] = tuple(ViolationKind)
 
-#: Columns of :attr:`Comparison.frame`, in order, with what each one means (used for tooltips).
-COLUMNS: dict[str, str] = {
-    "title": "the design's name",
-    "variant": "True when the private-register set differs from the catalogue's (a reviewer's variant)",
-    "violations": "isolation violations the checker found on this trace (all kinds)",
-    "clobber": "a VTL lost its own private value",
-    "leak": "a VTL observed another VTL's private value",
-    "stale": "a shared register did not hold the last value written by any VTL",
-    "registers": "registers named in the violations",
-    "first_step": "step (0-based event index) of the first violation",
-    "first_violation": "the first violation in words",
-    "pages_per_vp": "kernel-visible pages per VP with the VTLs this trace enables",
-    "entries": "lower-VTL entries (run events) in the trace",
-    "switches": "VTL switches (vtl_call, vtl_return, interrupts that switch up) in the trace",
-    "bytes_per_entry": "bytes the paravisor copies per entry (bank switching), averaged over entries",
-    "bytes_per_switch": "bytes copied per VTL switch (split/SNP), averaged over switches",
-    "ns_per_entry": "modelled time per entry, ns (tdxlab.cost time model; its entry round trip is an "
-    "unverified stand-in, the same for every TDX design)",
-    "ns_page_work": "the part of ns_per_entry that depends on the page design: copies, cache lines, TLB",
-}
+#: Columns of :attr:`Comparison.frame`, in order (what each means: ``describe.COMPARISON_COLUMNS``).
+COLUMNS: tuple[str, ...] = (
+    "title", "variant", "violations", *(k.value for k in KINDS), "registers", "first_step",
+    "pages_per_vp", "entries", "switches", "bytes_per_entry", "bytes_per_switch", "ns_per_entry",
+    "ns_page_work",
+)  # fmt: skip
 
 
 class CompareError(ValueError):
@@ -140,8 +127,6 @@ class Comparison:
 
     @cached_property
     def _frame(self) -> pd.DataFrame:
-        from tdxlab import describe
-
         rows = []
         for o in self.outcomes:
             first = o.first
@@ -155,7 +140,6 @@ class Comparison:
             row.update(
                 registers=", ".join(o.registers),
                 first_step=None if first is None else first.step,
-                first_violation="" if first is None else describe.describe_violation(first),
                 pages_per_vp=o.pages_per_vp,
                 entries=o.entries,
                 switches=o.switches,
@@ -177,39 +161,10 @@ class Comparison:
         raise CompareError(f"design {design!r} is not in this comparison "
                            f"({', '.join(o.design.key for o in self.outcomes)})")
 
-    def verdicts(self) -> list[str]:
-        """One short line per design: holds or breaks, and at what cost."""
-        return [verdict(o) for o in self.outcomes]
-
-
-def _bytes(n: float, per: str) -> str:
-    return f"no copy per {per}" if n == 0 else f"{n:,.0f} B copied per {per}"
-
-
-def verdict(outcome: DesignOutcome) -> str:
-    """One line on one design's outcome: does isolation hold, what breaks first, what it costs.
-
-    The violation itself is worded by :func:`tdxlab.describe.describe_violation`, so it
-    reads the same as the Stepper's banner.
-    """
-    from tdxlab import describe
-
-    o = outcome
-    pages = f"{describe.plural(o.pages_per_vp, 'page')} per VP"
-    cost = (f"{_bytes(o.bytes_per_entry, 'entry')}, {_bytes(o.bytes_per_switch, 'switch')}, {pages}, "
-            f"{o.ns_per_entry:,.0f} ns per entry modelled ({o.ns_page_work:,.0f} ns page work)")
-    first = o.first
-    if first is None:
-        return f"{o.design.key}: isolation holds on this trace; {cost}."
-    kinds = ", ".join(f"{o.count(k)} {k.value}" for k in KINDS if o.count(k))
-    return (f"{o.design.key}: BREAKS isolation, {describe.plural(len(o.violations), 'violation')} "
-            f"({kinds}) in {describe.plural(len(o.registers), 'register')}; first: "
-            f"{describe.describe_violation(first)}; {cost}.")
-
 
 def _design_list(designs: Iterable[str | Design] | None, variants: Iterable[Design]) -> list[Design]:
     chosen: list[Design] = []
-    for d in (*(DEFAULT_DESIGNS if designs is None else designs), *variants):
+    for d in (*(tuple(DESIGNS) if designs is None else designs), *variants):
         try:
             design = get_design(d)
         except ValueError as exc:
@@ -222,20 +177,23 @@ def _design_list(designs: Iterable[str | Design] | None, variants: Iterable[Desi
     return chosen
 
 
-def switch_fraction(events: Sequence[Event]) -> float:
-    """Fraction of entries that follow a VTL switch on their VP (what the time model mixes)."""
-    switched: dict[int, bool] = {}
-    current: dict[int, int] = {}
+def switch_fraction(result: SimResult) -> float:
+    """Fraction of entries that follow a VTL switch on their VP (what the time model mixes).
+
+    Read from the steps the machine recorded (``switched``, ``outcome``), not from the
+    event kinds: which events switch VTL is the machine's rule (:data:`~tdxlab.sim.machine.OP_RULES`),
+    stated once there.
+    """
+    pending: set[int] = set()  # VPs that switched since their last entry
     runs = after_switch = 0
-    for e in events:
-        vtl = current.get(e.vp, 0)
-        if e.op is Op.VTL_CALL or (e.op is Op.INTERRUPT and e.vtl is not None and e.vtl > vtl):
-            current[e.vp], switched[e.vp] = 1, True
-        elif e.op is Op.VTL_RETURN:
-            current[e.vp], switched[e.vp] = 0, True
-        elif e.op is Op.RUN:
+    for rec in result.steps:
+        if rec.switched is not None:
+            pending.add(rec.event.vp)
+        elif rec.outcome is StepOutcome.RAN:
             runs += 1
-            after_switch += switched.pop(e.vp, False)
+            if rec.event.vp in pending:
+                pending.discard(rec.event.vp)
+                after_switch += 1
     return after_switch / runs if runs else 0.0
 
 
@@ -256,9 +214,9 @@ def run_design(design: str | Design, events: Sequence[Event], vtls: int | None =
     except TraceError as exc:
         raise CompareError(str(exc)) from None
     n_vtls = vtls_enabled(events) if vtls is None else vtls
-    run_steps = [r.index for r in result.steps if r.event.op is Op.RUN]
+    run_steps = [r.index for r in result.steps if r.outcome is StepOutcome.RAN]
     switch_steps = [r.index for r in result.steps if r.switched is not None]
-    time = breakdown(d, vps=result.vps, switch_fraction=switch_fraction(events))
+    time = breakdown(d, vps=result.vps, switch_fraction=switch_fraction(result))
     return DesignOutcome(
         design=d,
         result=result,
@@ -279,7 +237,7 @@ def compare(
 ) -> Comparison:
     """Run one trace (scenario name, ``.jsonl`` path or events) under every design and variant.
 
-    ``designs`` defaults to the four designs; ``variants`` adds reviewer variants
+    ``designs`` defaults to every registered design (read when called); ``variants`` adds reviewer variants
     (``DESIGNS["bank"].variant("bank-no-rsp", drop_private={"rsp"})``) as extra rows.
     """
     label, events = _events_of(trace)
@@ -372,8 +330,8 @@ def get_preset(name: str) -> Preset:
 
 #: Columns of :func:`scenario_results`.
 RESULT_COLUMNS: tuple[str, ...] = (
-    "violations", "clobber", "leak", "stale", "registers", "first_step", "first_violation",
-    "pages_per_vp", "bytes_per_entry", "bytes_per_switch", "ns_per_entry", "ns_page_work",
+    "violations", "clobber", "leak", "stale", "registers", "first_step", "pages_per_vp",
+    "bytes_per_entry", "bytes_per_switch", "ns_per_entry", "ns_page_work",
 )  # fmt: skip
 
 

@@ -24,11 +24,6 @@ class Owner(Enum):
     MIXED = "mixed"  # only on structure header rows whose members differ in owner
 
     @property
-    def is_state(self) -> bool:
-        """True for classes that hold a guest register value."""
-        return self in (Owner.SHARED, Owner.PRIVATE)
-
-    @property
     def is_filler(self) -> bool:
         """True for bytes that hold no data (padding, reserved, ABI holes)."""
         return self in (Owner.PADDING, Owner.RESERVED, Owner.HOLE)

@@ -62,13 +62,20 @@ class Source:
     confidence: Confidence = Confidence.SOURCED
     note: str = ""
 
-    def cite(self) -> str:
-        """Return the citation as one line, e.g. ``OV@1488a37b7cfe openhcl/hcl/src/protocol.rs``."""
+    def cite(self, *, confidence: bool = False) -> str:
+        """Return the citation as one line, e.g. ``OV@1488a37b7cfe openhcl/hcl/src/protocol.rs``.
+
+        An unverified source always says so.  With ``confidence`` the other non-plain
+        confidences (computed, asserted, derived ...) are added too, e.g. ``... [computed]``,
+        so a reader of an export knows how a number was obtained, not only where.
+        """
         text = f"{self.origin.name}{_VERSION.get(self.origin, '')} {self.where}"
-        if self.confidence is Confidence.UNVERIFIED:
+        if self.unverified:
             text += " [unverified]"
         if self.note:
             text += f" ({self.note})"
+        if confidence and self.confidence not in (Confidence.SOURCED, Confidence.UNVERIFIED):
+            text += f" [{self.confidence.value}]"
         return text
 
     @property
@@ -83,12 +90,9 @@ OV_X86_TDX = Source(Origin.OV, "vm/x86/x86defs/src/tdx.rs", Confidence.COMPUTED)
 OV_XSAVE = Source(Origin.OV, "vm/x86/x86defs/src/xsave.rs", Confidence.COMPUTED)
 OV_SNP_DEFS = Source(Origin.OV, "vm/x86/x86defs/src/snp.rs", Confidence.COMPUTED)
 OV_IOCTL_TDX = Source(Origin.OV, "openhcl/hcl/src/ioctl/tdx.rs (TdxPrivateRegs)")
-OV_TDX_PROC = Source(Origin.OV, "openhcl/virt_mshv_vtl/src/processor/tdx/mod.rs")
 OV_SNP_PROC = Source(
     Origin.OV, "openhcl/virt_mshv_vtl/src/processor/snp/mod.rs (switch_vtl copy list)"
 )
 TLFS_PRIVATE = Source(Origin.TLFS, "vsm.md, Virtual Processor State Isolation: Private State")
 TLFS_SHARED = Source(Origin.TLFS, "vsm.md, Virtual Processor State Isolation: Shared State")
-K_HEADER = Source(Origin.K, "drivers/hv/mshv_vtl.h")
-TM_ENTER = Source(Origin.TM, "src/td_transitions/tdg_vp_enter.c, td_exit.c")
 TDXLAB_DESIGN = Source(Origin.TDXLAB, "docs/designs.md", Confidence.DESIGN)

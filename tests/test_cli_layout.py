@@ -14,6 +14,7 @@ import sys
 
 import pandas as pd
 import pytest
+from facts import BANK_BYTES
 
 import tdxlab.cli as cli
 from tdxlab.layout.catalog import STRUCTS, get
@@ -176,14 +177,20 @@ def test_text_within_uses_run_page_offsets(capsys: pytest.CaptureFixture[str]) -
 
 
 # --- list ------------------------------------------------------------------------------------------
+#: Sizes from the reference sheet: 1.1 (hcl_run), 1.2 (context union), 1.8 (Fxsave), 1.11 (VMSA).
+LISTED_SIZES = {"hcl_run": 1652, "tdx_vp_context": 1024, "Fxsave": 512, "SevVmsa": 0x670,
+                "sev_vmsa_page": 4096, "SevSelector": 16}
+
+
 def test_list_names_every_structure_with_size(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "layout", "--list")
     assert code == 0
     lines = out.splitlines()
-    for name in STRUCTS:
+    assert [ln.split()[0] for ln in lines[:-1]] == list(STRUCTS)  # every structure, catalogue order
+    for name, size in LISTED_SIZES.items():
         line = next(ln for ln in lines if ln.split()[0] == name)
-        assert f" {get(name).size} B " in line
-    assert "1488a37b7cfe" in out
+        assert f" {size} B " in line
+    assert lines[-1] == "(OpenVMM snapshot 1488a37b7cfe)"
 
 
 def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -224,7 +231,7 @@ def test_layout_frame_tiles_so_owner_sums_are_bytes() -> None:
     frame = layout_frame("tdx_vp_context", within="hcl_run")
     assert frame["offset"].min() == CONTEXT_IN_RUN_PAGE
     sums = frame.groupby("owner")["size"].sum()
-    assert sums.sum() == 1024 and sums["private"] == 90  # domain-facts 2.1
+    assert sums.sum() == 1024 and sums["private"] == BANK_BYTES  # domain-facts 2.1
     assert "bits" not in set(frame["kind"])
     with_bits = layout_frame(get("tdx_vp_context"), bits=True)
     assert with_bits.set_index("name").loc["entry_rcx.vm_index", "bits"] == "53:52"
@@ -269,6 +276,22 @@ def test_registers_text_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) 
     assert "*" in rows["dr6"].split()
     assert len([ln for ln in out.splitlines() if ln.split() and ln.split()[0] in {
         "rax", "rsp", "rip", "xmm15", "dr6"}]) == 5
+
+
+def test_registers_platform_ignores_case(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "registers", "--platform", "SNP", "--format", "json")
+    assert json.loads(out)["platform"] == "snp"
+    code, out, err = run(capsys, "registers", "--platform", "ARM")
+    assert code == 2 and out == ""
+    assert err == "tdxlab registers: error: --platform: 'ARM' is not one of tdx, snp\n"
+
+
+def test_registers_text_legend(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "registers")
+    lines = out.splitlines()
+    assert lines[-2] == ""
+    assert lines[-1].startswith("* class differs by platform; ? rests on an unverified source; ")
+    assert lines[0].split() == ["name", "group", "tdx", "snp", "tlfs", "note"]
 
 
 def test_registers_named_prints_the_summary(capsys: pytest.CaptureFixture[str]) -> None:

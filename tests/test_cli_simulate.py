@@ -12,8 +12,6 @@ import pytest
 from tdxlab.cli import main
 from tdxlab.sim.trace import parse_trace
 
-DESIGN_IDS = ["naive", "bank", "split", "snp"]
-
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
@@ -25,22 +23,25 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 SECURE_CALL_EXIT = {"naive": 1, "bank": 0, "split": 0, "snp": 0}
 
 
-@pytest.mark.parametrize("design", DESIGN_IDS, ids=DESIGN_IDS)
+@pytest.mark.parametrize("design", SECURE_CALL_EXIT)
 def test_simulate_text(capsys: pytest.CaptureFixture[str], design: str) -> None:
     code, out, err = run(capsys, "simulate", "--design", design, "--scenario", "secure_call_round_trip")
     assert code == SECURE_CALL_EXIT[design] and err == ""
     lines = out.splitlines()
+    assert lines[0].startswith(f"design {design}: ")
+    assert lines[1] == "trace: scenario secure_call_round_trip (31 events, 1 VP)"
     step_lines = [ln for ln in lines if ln.lstrip().split(" ", 1)[0].isdigit()]
     assert len(step_lines) == 31  # one line per event
     assert "vtl_call vp0" in step_lines[15]
+    assert step_lines[15].endswith("VP 0 switched VTL 0 -> VTL 1 (vtl_call)")
     if design == "naive":
         assert "== 36 isolation violation(s) ==" in out
         assert any("rip" in ln and "clobber" in ln and "step 30" in ln for ln in lines)
     else:
-        assert "no isolation violation" in out
+        assert lines[-1] == "== no isolation violation: every entered VTL observed what the TLFS promises =="
 
 
-@pytest.mark.parametrize("design", DESIGN_IDS, ids=DESIGN_IDS)
+@pytest.mark.parametrize("design", SECURE_CALL_EXIT)
 def test_simulate_json(capsys: pytest.CaptureFixture[str], design: str) -> None:
     code, out, _ = run(capsys, "simulate", "--design", design, "--scenario", "secure_call_round_trip",
                        "--format", "json")
@@ -59,6 +60,14 @@ def test_simulate_json(capsys: pytest.CaptureFixture[str], design: str) -> None:
         assert v["cause_step"] == 28 and v["line"] == 43
     else:
         assert doc["violations"] == []
+
+
+def test_simulate_and_check_accept_every_registered_design(capsys: pytest.CaptureFixture[str],
+                                                           design_key: str) -> None:
+    code, out, err = run(capsys, "simulate", "--design", design_key, "--scenario", "intercept_in_vtl2")
+    assert code in (0, 1) and err == "" and out.startswith(f"design {design_key}: ")
+    code, out, err = run(capsys, "check", "--design", design_key, "--search", "0")
+    assert code in (0, 1) and err == "" and f"counterexample for {design_key}" in out.splitlines()[0]
 
 
 def test_simulate_trace_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -100,18 +109,21 @@ BAD = [
     ("malformed-trace", ["--design", "bank", "--trace", "{bad}"],
      "bad.jsonl line 3: vtl_call: VTL 1 is not enabled"),
     ("zero-vps", ["--design", "bank", "--scenario", "secure_call_round_trip", "--vps", "0"],
-     "--vps must be >= 1"),
+     "--vps: 0 must be >= 1"),
     ("negative-vps", ["--design", "bank", "--scenario", "secure_call_round_trip", "--vps", "-3"],
-     "--vps must be >= 1"),
+     "--vps: -3 must be >= 1"),
     ("vps-not-a-number", ["--design", "bank", "--scenario", "secure_call_round_trip", "--vps", "two"],
-     "--vps must be an integer"),
+     "--vps: 'two' is not an integer"),
     ("too-few-vps", ["--design", "bank", "--trace", "{ok}", "--vps", "2"],
      "ok.jsonl line 2: vp 3 does not exist"),
     ("bad-format", ["--design", "bank", "--scenario", "secure_call_round_trip", "--format", "xml"],
-     "--format must be text or json"),
+     "--format: 'xml' is not one of text, json"),
     ("bad-variant-register",
      ["--design", "bank", "--drop-private", "cr3", "--scenario", "secure_call_round_trip"],
      "--drop-private: register 'cr3' is not carried"),
+    ("empty-variant-item",
+     ["--design", "bank", "--add-private", "cr2,,cr3", "--scenario", "secure_call_round_trip"],
+     "--add-private: expected a comma-separated list, got 'cr2,,cr3'"),
 ]
 
 
@@ -144,9 +156,9 @@ def test_check_finds_nothing_for_bank(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 @pytest.mark.parametrize(("argv", "words"), [
-    (["--design", "naive", "--search", "-1"], "--search must be >= 0"),
-    (["--design", "naive", "--search", "many"], "--search must be an integer"),
-    (["--design", "naive", "--seed", "x"], "--seed must be an integer"),
+    (["--design", "naive", "--search", "-1"], "--search: -1 must be >= 0"),
+    (["--design", "naive", "--search", "many"], "--search: 'many' is not an integer"),
+    (["--design", "naive", "--seed", "x"], "--seed: 'x' is not an integer"),
     (["--design", "nope"], "unknown design"),
 ])
 def test_check_bad_input(capsys: pytest.CaptureFixture[str], argv: list[str], words: str) -> None:

@@ -8,14 +8,21 @@ entry RCX at 0x1f8.
 
 from __future__ import annotations
 
+import ast
+from enum import Enum
+from pathlib import Path
+
 import pytest
 
 from tdxlab import describe
+from tdxlab.describe._tables import complete
 from tdxlab.layout.catalog import get
 from tdxlab.owners import Owner
 from tdxlab.registers import REGISTERS, Platform, UnknownRegisterError
+from tdxlab.scenarios import get_scenario
 from tdxlab.sim.checker import Violation, ViolationKind
-from tdxlab.sim.events import Event, Op
+from tdxlab.sim.events import Event, Op, StepOutcome
+from tdxlab.sim.search import SearchResult
 
 
 # --- numbers -----------------------------------------------------------------------------------
@@ -148,4 +155,99 @@ def test_violation_and_event_wording() -> None:
     assert text.startswith("step 9, VP 0, VTL 0: rip clobber")
     assert "expected 0x1000, found 0x2000" in text and "step 5" in text and "line 7" in text
     assert describe.describe_event(cause) == "VP 0: the VTL 1 guest leaves rip = 0x2000"
-    assert set(describe.VIOLATION_KINDS) == {k.value for k in ViolationKind}
+    assert text == ("step 9, VP 0, VTL 0: rip clobber, its own private value was lost (expected 0x1000, "
+                    "found 0x2000); value left by step 5 (set vp0 vtl1 rip=0x2000, line 7)")
+
+
+# --- phrase tables -----------------------------------------------------------------------------
+@pytest.mark.parametrize(("table", "enum"), [
+    (describe.OWNER_PHRASES, Owner),
+    (describe.EVENT_PHRASES, Op),
+    (describe.STEP_NOTES, StepOutcome),
+    (describe.VIOLATION_KINDS, ViolationKind),
+], ids=["owners", "events", "steps", "violations"])
+def test_phrase_tables_are_keyed_by_their_enum(table: dict[Enum, str], enum: type[Enum]) -> None:
+    assert set(table) == set(enum)
+    assert all(isinstance(k, enum) for k in table)
+    assert all(phrase.strip() for phrase in table.values())
+
+
+class _Colour(Enum):
+    RED = 1
+    GREEN = 2
+
+
+def test_complete_names_what_a_table_misses() -> None:
+    complete({_Colour.RED: "r", _Colour.GREEN: "g"}, _Colour, "T")  # complete: no error
+    with pytest.raises(ImportError, match=r"tdxlab.describe.T has no phrase for _Colour GREEN$"):
+        complete({_Colour.RED: "r"}, _Colour, "T")
+    with pytest.raises(ImportError, match="RED, GREEN"):  # keyed by values, not members
+        complete({1: "r", 2: "g"}, _Colour, "T")  # type: ignore[dict-item]
+
+
+# --- views of data ---------------------------------------------------------------------------------
+def test_pahole_wording() -> None:
+    assert describe.hole_phrase(3) == "XXX 3 bytes hole, try to pack"
+    assert describe.hole_phrase(1, tail=True) == "XXX 1 byte tail padding"
+    assert describe.cacheline_marker(8) == "--- cacheline 8 boundary (512 bytes) ---"
+    assert describe.cacheline_marker(4, 16) == "--- cacheline 4 boundary (256 bytes) was 16 bytes ago ---"
+
+
+def test_structure_listing_aligns_name_size_and_purpose() -> None:
+    lines = describe.structure_listing([get("hcl_run"), get("SevSelector")]).splitlines()
+    assert lines[0].startswith("hcl_run       1652 B  Per-VP run page")
+    assert lines[1].startswith("SevSelector     16 B  A segment or descriptor-table register")
+    assert lines[2] == "(OpenVMM snapshot 1488a37b7cfe)"
+
+
+def test_register_marks_and_their_legend() -> None:
+    assert describe.register_marks(REGISTERS["dr6"]) == "*"  # Dr6Shared on TDX only
+    assert describe.register_marks(REGISTERS["pl0_ssp"]) == "?"  # unverified TDX handling
+    assert describe.register_marks(REGISTERS["rip"]) == ""
+    legend = describe.register_table_legend()
+    assert legend.startswith("* class differs by platform; ? rests on an unverified source; ")
+    assert legend.endswith("(OpenVMM snapshot 1488a37b7cfe)")
+
+
+def test_scenario_line() -> None:
+    sc = get_scenario("vtl1_enabled_late")
+    line = describe.scenario_line(sc, [Event(Op.RUN, 0), Event(Op.RUN, 1), Event(Op.RUN, 0)], width=20)
+    assert line == "vtl1_enabled_late     VTL 1 enabled late, on one VP only (3 events, 2 VPs)"
+    assert describe.scenario_line(sc, [Event(Op.RUN, 0)]).endswith("(1 event, 1 VP)")
+
+
+def test_search_summary_without_and_with_a_counterexample() -> None:
+    none = SearchResult(trace=None, violations=[], examples_tried=12, seconds=0.5, design="bank",
+                        method=None, exhaustive_length=3, alphabet=("rip", "rax"), bfs_tried=10,
+                        hypothesis_examples=2, notes=("a note",))
+    assert describe.search_summary(none) == [
+        "no counterexample for bank",
+        "breadth-first search: no trace of 3 events or fewer on one VP violates (registers rip, rax "
+        "stand for their groups, 10 traces)",
+        "hypothesis: 2 examples; 0.5 s in all",
+        "note: a note",
+    ]
+    trace = [Event(Op.RUN, 0), Event(Op.ENABLE_VTL, 0, 1), Event(Op.RUN, 0)]
+    found = SearchResult(trace=trace, violations=[], examples_tried=40, seconds=1.0, design="naive",
+                         method="hypothesis", exhaustive_length=3, alphabet=("rip",), bfs_tried=30,
+                         hypothesis_examples=10)
+    assert describe.search_summary(found)[:2] == [
+        "counterexample for naive: 3 events, found by hypothesis",
+        "breadth-first search: nothing up to 3 events (30 traces)",
+    ]
+
+
+# --- purity --------------------------------------------------------------------------------------
+#: Entry points that run the model (simulate, account, compare, search, sweep, measure).
+_RUNS_THE_MODEL = {"simulate", "Simulation", "account", "account_all", "event_costs", "compare",
+                   "compare_frame", "run_design", "find_counterexample", "break_even", "sweep", "measure"}
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in Path(describe.__file__).parent.glob("*.py")))
+def test_describe_never_runs_the_model(module: str) -> None:
+    tree = ast.parse((Path(describe.__file__).parent / module).read_text(encoding="utf-8"))
+    calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    called = {f.id for f in calls if isinstance(f, ast.Name)} | {
+        f.attr for f in calls if isinstance(f, ast.Attribute)}
+    runs = sorted(called & _RUNS_THE_MODEL)
+    assert not runs, f"describe/{module} runs the model: {runs}"

@@ -12,6 +12,7 @@ import itertools
 
 import numpy as np
 import pytest
+from facts import BANK_BYTES, BANK_FIELDS, BANK_LINES
 
 from tdxlab.layout.catalog import STRUCTS, get
 from tdxlab.layout.engine import Layout, LayoutError, RowKind
@@ -307,6 +308,17 @@ def test_bit_positions(struct: str, path: str, lsb: int, width: int) -> None:
     assert (row.bit_lsb, row.bit_width) == (lsb, width)
 
 
+@pytest.mark.parametrize(("struct", "path", "bits"), [
+    ("tdx_vp_context", "entry_rcx.vm_index", "53:52"),  # 1.7
+    ("tdx_vp_context", "entry_rcx.invd_translations", "1:0"),
+    ("hcl_run", "target_vtl.use_target_vtl", "4:4"),  # 1.1
+    ("tdx_vp_context", "entry_rcx", ""),  # the integer holding them is not a bit range
+    ("hcl_run", "context.gpr_list.rip", ""),
+])  # fmt: skip
+def test_bit_range_is_msb_colon_lsb(struct: str, path: str, bits: str) -> None:
+    assert get(struct).row(path).bit_range == bits
+
+
 @pytest.mark.parametrize(("path", "value"), [
     ("context.entry_rcx.vm_index", 4),
     ("context.entry_rcx.invd_translations", -1),
@@ -326,8 +338,8 @@ def test_value_too_wide_raises(path: str, value: int) -> None:
 def test_tdx_private_regs_payload() -> None:
     regs = get("TdxPrivateRegs")
     fields = [r for r in regs.leaves() if r.kind is RowKind.FIELD]
-    assert len(fields) == 13
-    assert sum(r.size for r in fields) == 90
+    assert len(fields) == BANK_FIELDS
+    assert sum(r.size for r in fields) == BANK_BYTES
 
 
 #: 2.1: the run-page home of each banked register (absolute offsets).
@@ -346,7 +358,7 @@ def test_private_registers_touch_four_cache_lines() -> None:
         row = run.register_row(reg)
         assert row is not None and row.offset == home, reg
         lines |= {i * 64 for i in row.cache_lines()}
-    assert lines == {0x180, 0x1C0, 0x200, 0x280}
+    assert lines == set(BANK_LINES)
 
 
 # --- numpy view -----------------------------------------------------------------------------------------

@@ -114,7 +114,9 @@ def test_core_imports_without_matplotlib_or_ipywidgets() -> None:
     for name in ("tdxlab.layout.catalog", "tdxlab.registers", "tdxlab.cli", "tdxlab.sources"):
         assert name in report["imported"]
     for name in report["cli"]:
-        assert not any(name.startswith(p) for p in UI_PACKAGES), f"CLI module {name} is UI"
+        # the CLI's plug-in point: sub-commands live in the CLI or, when they draw, in rendering;
+        # either way building the parser must not import a plotting library (culprits below)
+        assert name.startswith(("tdxlab.cli.", "tdxlab.render.")), f"sub-command module {name}"
     assert report["culprits"] == {}, (
         f"the model core imports {sorted(report['culprits'])} (first via {report['culprits']}); "
         f"only {UI_PACKAGES} may import them"
@@ -236,7 +238,62 @@ def test_dev_py_help_names_both_commands() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "{lab,test}" in done.stdout
+    assert "{lab,test,regen}" in done.stdout
+
+
+def test_dev_py_regen_takes_no_arguments() -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "dev.py"), "regen", "--write"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == "dev.py regen: takes no arguments, got --write\n"
+
+
+# --------------------------------------------------------------------------- the layer contract
+
+_CONTRACT = PYPROJECT["tool"]["importlinter"]["contracts"]
+#: Modules outside every layer: the package root (version, snapshot) and ``python -m tdxlab``.
+_OUTSIDE_LAYERS = {"tdxlab", "tdxlab.__main__"}
+
+
+def _layers() -> list[set[str]]:
+    (layers,) = [c["layers"] for c in _CONTRACT if c["type"] == "layers"]
+    return [{m.strip() for m in re.split(r"[:|]", layer)} for layer in layers]
+
+
+def _modules() -> list[str]:
+    out = []
+    for path in sorted((ROOT / "tdxlab").rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        out.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return out
+
+
+def test_import_linter_is_a_test_tool() -> None:
+    assert PYPROJECT["tool"]["importlinter"]["root_package"] == "tdxlab"
+    assert any(d.startswith("import-linter") for d in PYPROJECT["project"]["optional-dependencies"]["test"])
+
+
+def test_every_module_is_in_a_layer() -> None:
+    layers = _layers()
+    uncovered = []
+    for name in _modules():
+        inside = [i for i, layer in enumerate(layers) if any(name == m or name.startswith(m + ".")
+                                                             for m in layer)]
+        if name in _OUTSIDE_LAYERS or (not inside and any(m.startswith(name + ".") for lay in layers
+                                                          for m in lay)):
+            continue  # a package whose modules are listed one by one (tdxlab.sim)
+        assert len(inside) <= 1, f"{name} is in two layers"
+        if not inside:
+            uncovered.append(name)
+    assert uncovered == [], f"not in any layer of the import-linter contract (pyproject.toml): {uncovered}"
+
+
+def test_architecture_doc_lists_the_contract_layers() -> None:
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = text.split("## Layers", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "`tdxlab." in line]
+    documented = [set(re.findall(r"`(tdxlab[\w.]*)`", row.split("|")[2])) for row in rows]
+    assert documented == _layers()
 
 
 def test_gitignore_covers_generated_folders() -> None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from facts import BANK_BYTES
 
+from tdxlab.describe.pahole import pahole
 from tdxlab.layout.catalog import STRUCTS, get
 from tdxlab.layout.declare import Field, Prim, StructDecl
 from tdxlab.layout.engine import Layout, LayoutError
-from tdxlab.layout.pahole import pahole
 from tdxlab.owners import Owner
 from tdxlab.sources import Origin, Source
 
@@ -116,10 +117,10 @@ def test_footer_totals_of_the_run_page(run_page: list[str]) -> None:
     assert "/* last cacheline: 52 bytes */" in run_page  # 1652 - 25 * 64
 
 
-def test_owner_totals_add_up_and_private_is_90_bytes(run_page: list[str]) -> None:
+def test_owner_totals_add_up_and_private_is_the_bank(run_page: list[str]) -> None:
     totals = _owner_totals(run_page)
     assert sum(totals.values()) == 1652
-    assert totals["private"] == 90  # the 13 fields OV banks per VTL (domain-facts 2.1)
+    assert totals["private"] == BANK_BYTES  # the 13 fields OV banks per VTL (domain-facts 2.1)
     assert totals["hole"] == 3
 
 

@@ -1,6 +1,6 @@
 """``tdxlab layout``: a structure's byte layout as pahole-style text, CSV or JSON.
 
-``tdxlab layout NAME`` prints the pahole view (:mod:`tdxlab.layout.pahole`);
+``tdxlab layout NAME`` prints the pahole view (:mod:`tdxlab.describe.pahole`);
 ``--format csv|json`` prints the table of :mod:`tdxlab.layout.table` (leaves, holes
 and bitfield rows, dotted names); ``--within OUTER`` measures offsets from the start
 of the structure that contains NAME (``tdx_vp_context --within hcl_run`` gives
@@ -18,8 +18,8 @@ from typing import Any
 
 from tdxlab import describe
 from tdxlab.cli import UsageError
+from tdxlab.cli.args import one_of
 from tdxlab.layout.catalog import STRUCTS, get
-from tdxlab.layout.pahole import pahole
 from tdxlab.layout.table import COLUMNS, layout_records, resolve
 from tdxlab.sources import OV_SNAPSHOT
 
@@ -45,15 +45,9 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _format(value: str) -> str:
-    if value not in FORMATS:
-        raise UsageError(f"--format: {value!r} is not one of {', '.join(FORMATS)}")
-    return value
-
-
 def run(args: argparse.Namespace) -> int:
     """Print the layout (or the list) asked for; bad input raises a one-line error."""
-    fmt = _format(args.format)
+    fmt = one_of("--format", args.format, FORMATS)
     if args.list_structs:
         if args.name is not None or args.within is not None:
             raise UsageError("--list takes no NAME and no --within")
@@ -63,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"give a structure NAME or --list (known: {', '.join(STRUCTS)})")
     layout, base = resolve(args.name, args.within)
     if fmt == "text":
-        print(pahole(layout, base, outer=args.within), end="")
+        print(describe.pahole(layout, base, outer=args.within), end="")
         return 0
     records = layout_records(layout, base)
     if fmt == "csv":
@@ -98,9 +92,7 @@ def _listing(fmt: str) -> str:
         import pandas as pd
 
         return pd.DataFrame(rows).to_csv(index=False, lineterminator="\n")
-    width = max(len(r["name"]) for r in rows)
-    lines = [f"{r['name']:<{width}}  {r['size']:>5} B  {r['doc']}" for r in rows]
-    return "\n".join([*lines, f"({describe.snapshot_line()})"]) + "\n"
+    return describe.structure_listing(layouts)
 
 
 __all__ = ["FORMATS", "register", "run"]

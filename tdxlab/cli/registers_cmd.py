@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from tdxlab import describe
-from tdxlab.cli import UsageError
+from tdxlab.cli.args import one_of
 
 # ``register`` is the name the CLI skeleton calls, so the catalogue lookup is imported as ``lookup``.
 from tdxlab.registers import REGISTERS, Platform, Register
@@ -40,11 +40,7 @@ def register(sub: Any) -> None:
 
 
 def _platform(value: str | None) -> Platform | None:
-    if value is None:
-        return None
-    if value.lower() not in PLATFORMS:
-        raise UsageError(f"--platform: {value!r} is not one of {', '.join(PLATFORMS)}")
-    return Platform(value.lower())
+    return None if value is None else Platform(one_of("--platform", value, PLATFORMS, fold_case=True))
 
 
 def _row(reg: Register, platform: Platform | None) -> dict[str, Any]:
@@ -67,8 +63,7 @@ def _row(reg: Register, platform: Platform | None) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Print the catalogue (or the named registers) in the format asked for."""
-    if args.format not in FORMATS:
-        raise UsageError(f"--format: {args.format!r} is not one of {', '.join(FORMATS)}")
+    one_of("--format", args.format, FORMATS)
     platform = _platform(args.platform)
     regs = [lookup(n) for n in args.names] if args.names else list(REGISTERS.values())
     rows = [_row(r, platform) for r in regs]
@@ -82,25 +77,21 @@ def run(args: argparse.Namespace) -> int:
     elif args.names:
         print("\n\n".join(describe.register_summary(r.name) for r in regs))
     else:
-        print(_table(rows, platform))
+        print(_table(regs, rows, platform))
     return 0
 
 
-def _table(rows: list[dict[str, Any]], platform: Platform | None) -> str:
+def _table(regs: list[Register], rows: list[dict[str, Any]], platform: Platform | None) -> str:
     class_cols = ["tdx", "snp"] if platform is None else [platform.value]
     head = ["name", "group", *class_cols, "tlfs", "", "note"]
     body = []
-    for r in rows:
-        mark = ("*" if r["differs_by_platform"] else "") + ("?" if r["unverified"] else "")
-        body.append([r["name"], r["group"], *(r[c] for c in class_cols), r["tlfs"] or "-", mark,
-                     r["note"]])
+    for reg, r in zip(regs, rows, strict=True):
+        body.append([r["name"], r["group"], *(r[c] for c in class_cols), r["tlfs"] or "-",
+                     describe.register_marks(reg), r["note"]])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body, strict=True)]
     lines = ["  ".join(f"{x!s:<{w}}" for x, w in zip(row, widths, strict=True)).rstrip()
              for row in [head, *body]]
-    legend = ("* class differs by platform; ? rests on an unverified source; tlfs '-' = no TLFS "
-              "class, OpenVMM's choice is used. `tdxlab registers NAME` cites the sources. "
-              f"({describe.snapshot_line()})")
-    return "\n".join([*lines, "", legend])
+    return "\n".join([*lines, "", describe.register_table_legend()])
 
 
 __all__ = ["FORMATS", "register", "run"]

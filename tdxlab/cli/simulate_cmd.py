@@ -12,8 +12,9 @@ import argparse
 import json
 from typing import Any
 
+from tdxlab import describe
 from tdxlab.cli import UsageError
-from tdxlab.describe import describe_step, describe_violation, step_note
+from tdxlab.cli.args import comma_list, int_at_least, one_of, positive_int
 from tdxlab.scenarios import SCENARIOS, get_scenario
 from tdxlab.sim.designs import DESIGNS, Design, get_design
 from tdxlab.sim.events import Event, TraceError
@@ -68,24 +69,16 @@ def _variant_args(p: argparse.ArgumentParser) -> None:
 
 
 # --- argument checks ------------------------------------------------------------------------------
-def _int_arg(name: str, raw: str, low: int) -> int:
-    try:
-        value = int(raw, 0)
-    except ValueError:
-        raise UsageError(f"{name} must be an integer, got {raw!r}") from None
-    if value < low:
-        raise UsageError(f"{name} must be >= {low}, got {value}")
-    return value
+FORMATS = ("text", "json")
 
 
 def _regs(raw: str, flag: str) -> set[str]:
     out = set()
-    for name in (r.strip() for r in raw.split(",")):
-        if name:
-            try:
-                out.add(check_modelled(name))
-            except KeyError as exc:
-                raise UsageError(f"{flag}: {exc}") from None
+    for name in comma_list(flag, raw, allow_empty=True):
+        try:
+            out.add(check_modelled(name))
+        except KeyError as exc:
+            raise UsageError(f"{flag}: {exc}") from None
     return out
 
 
@@ -122,17 +115,15 @@ def run_trace(design: Design, events: list[Event], vps: int | None, source: str)
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    fmt = args.format
-    if fmt not in ("text", "json"):
-        raise UsageError(f"--format must be text or json, got {fmt!r}")
+    fmt = one_of("--format", args.format, FORMATS)
     design = _design(args)
-    vps = None if args.vps is None else _int_arg("--vps", args.vps, 1)
+    vps = None if args.vps is None else positive_int("--vps", args.vps)
     events, source = _events(args)
     result = run_trace(design, events, vps, source)
     if fmt == "json":
         print(json.dumps(result_json(result, source), indent=1))
     else:
-        print(result_text(result, source))
+        print(describe.simulation_report(result, source))
     return 1 if result.violations else 0
 
 
@@ -148,7 +139,7 @@ def result_json(result: SimResult, source: str) -> dict[str, Any]:
             "vtl": rec.active_vtl[rec.event.vp],
             "entered_vtl": rec.entered_vtl,
             "switched": None if rec.switched is None else list(rec.switched),
-            "note": step_note(rec),
+            "note": describe.step_note(rec),
             "violations": len(rec.violations),
         })
     return {
@@ -161,26 +152,11 @@ def result_json(result: SimResult, source: str) -> dict[str, Any]:
     }
 
 
-def result_text(result: SimResult, source: str) -> str:
-    """One line per step, then the violations in a block of their own."""
-    d = result.design
-    vps = f"{result.vps} VP{'s' if result.vps != 1 else ''}"
-    lines = [f"design {d.key}: {d.title}", f"trace: {source} ({result.events} events, {vps})", ""]
-    lines += [describe_step(rec) for rec in result.steps]
-    lines.append("")
-    if result.violations:
-        lines.append(f"== {len(result.violations)} isolation violation(s) ==")
-        lines += [f"  {describe_violation(v)}" for v in result.violations]
-    else:
-        lines.append("== no isolation violation: every entered VTL observed what the TLFS promises ==")
-    return "\n".join(lines)
-
-
 # --- check ----------------------------------------------------------------------------------------
 def _check(args: argparse.Namespace) -> int:
     design = _design(args)
-    budget = _int_arg("--search", args.search, 0)
-    seed = _int_arg("--seed", args.seed, 0)
+    budget = int_at_least("--search", args.search, 0)
+    seed = int_at_least("--seed", args.seed, 0)
     result = find_counterexample(design, budget=budget, seed=seed)
     print(search_text(result))
     return 1 if result.found else 0
@@ -188,30 +164,18 @@ def _check(args: argparse.Namespace) -> int:
 
 def search_text(result: SearchResult) -> str:
     """The counterexample as a loadable JSON Lines trace, with ``#`` comments around it."""
-    bfs = (f"breadth-first search: no trace of {result.exhaustive_length} events or fewer on one VP "
-           f"violates (registers {', '.join(result.alphabet)} stand for their groups, "
-           f"{result.bfs_tried} traces)")
-    if result.trace is not None and result.method == "hypothesis":
-        bfs = (f"breadth-first search: nothing up to {result.exhaustive_length} events "
-               f"({result.bfs_tried} traces)")
-    how = [bfs, f"hypothesis: {result.hypothesis_examples} examples; {result.seconds:.1f} s in all",
-           *(f"note: {n}" for n in result.notes)]
-    comments = "".join(f"# {line}\n" for line in how)
+    comments = "".join(f"# {line}\n" for line in describe.search_summary(result))
     if result.trace is None:
-        return f"# no counterexample for {result.design}\n{comments}".rstrip("\n")
-    by = "breadth-first search" if result.method == "bfs" else "hypothesis"
-    head = f"# counterexample for {result.design}: {len(result.trace)} events, found by {by}\n{comments}"
-    tail = [f"# {describe_violation(v)}" for v in result.violations]
-    return head + dump_trace(result.trace) + "\n".join(tail)
+        return comments.rstrip("\n")
+    tail = [f"# {describe.describe_violation(v)}" for v in result.violations]
+    return comments + dump_trace(result.trace) + "\n".join(tail)
 
 
 # --- scenarios ------------------------------------------------------------------------------------
 def _scenarios(args: argparse.Namespace) -> int:
     width = max(len(n) for n in SCENARIOS)
     for sc in SCENARIOS.values():
-        events = sc.events()
-        vps = max((e.vp for e in events), default=0) + 1
-        print(f"{sc.name:<{width}}  {sc.title} ({len(events)} events, {vps} VP{'s' if vps > 1 else ''})")
+        print(describe.scenario_line(sc, sc.events(), width))
         if args.long:
             print(f"{'':<{width}}  {sc.description}\n")
     return 0

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from tdxlab.describe._tables import complete
 from tdxlab.layout.engine import CACHE_LINE, Layout, Row, RowKind
 from tdxlab.owners import Owner
 from tdxlab.registers import REGISTERS, Platform, Register, register
-from tdxlab.sources import OV_SNAPSHOT, Confidence, Source
+from tdxlab.sources import OV_SNAPSHOT, Source
 
 
 # --- numbers ---------------------------------------------------------------------------------------
@@ -45,6 +46,8 @@ OWNER_PHRASES: dict[Owner, str] = {
     Owner.MIXED: "mixed: a structure whose members have different owners",
 }
 
+complete(OWNER_PHRASES, Owner, "OWNER_PHRASES")
+
 #: Legend order: the two classes the kit is about first, then the rest of the page.
 _LEGEND_ORDER = (Owner.PRIVATE, Owner.SHARED, Owner.GLOBAL, Owner.PADDING, Owner.RESERVED, Owner.HOLE)
 
@@ -66,14 +69,12 @@ def owner_legend() -> list[tuple[Owner, str]]:
 def cite(source: Source) -> str:
     """A citation with its confidence, e.g. ``OV@1488a37b7cfe openhcl/hcl/src/protocol.rs [computed]``.
 
-    :meth:`Source.cite` already marks unverified facts; the other non-plain confidences
-    (computed, asserted, derived ...) are added here so a reader knows how a number was
+    Every view cites this way (``Source.cite(confidence=True)``, the form the layout
+    exports use too): unverified facts are marked, and so are the other non-plain
+    confidences (computed, asserted, derived ...), so a reader knows how a number was
     obtained, not only where.
     """
-    text = source.cite()
-    if source.confidence not in (Confidence.SOURCED, Confidence.UNVERIFIED):
-        text += f" [{source.confidence.value}]"
-    return text
+    return source.cite(confidence=True)
 
 
 def cite_all(sources: Iterable[Source]) -> str:
@@ -147,14 +148,23 @@ def register_line(name: str) -> str:
     return f"register {reg.name}: {register_classes(reg)}"
 
 
+def register_marks(reg: Register) -> str:
+    """The marks a register table puts after a register: ``*`` class differs by platform, ``?`` unverified.
+
+    :func:`register_table_legend` says what they mean; the two are kept side by side so a
+    new mark cannot appear in a table without its legend.
+    """
+    return ("*" if differs_by_platform(reg) else "") + ("?" if any(s.unverified for s in reg.sources) else "")
+
+
+def register_table_legend() -> str:
+    """The line under ``tdxlab registers``'s table: the marks, the ``-`` TLFS column, the snapshot."""
+    return ("* class differs by platform; ? rests on an unverified source; tlfs '-' = no TLFS "
+            "class, OpenVMM's choice is used. `tdxlab registers NAME` cites the sources. "
+            f"({snapshot_line()})")
+
+
 # --- layouts ---------------------------------------------------------------------------------------
-def bits_text(row: Row) -> str:
-    """``53:52`` for a bitfield row (msb:lsb, inclusive), ``""`` for any other row."""
-    if row.kind is not RowKind.BITS or row.bit_lsb is None or row.bit_width is None:
-        return ""
-    return f"{row.bit_lsb + row.bit_width - 1}:{row.bit_lsb}"
-
-
 def row_tooltip(row: Row, base: int = 0) -> str:
     """What one layout row is, for a byte-grid tooltip or a widget's info line (several lines).
 
@@ -165,7 +175,7 @@ def row_tooltip(row: Row, base: int = 0) -> str:
     """
     start = base + row.offset
     if row.kind is RowKind.BITS:
-        where = f"bits {bits_text(row)} of the {plural(row.size, 'byte')} at {offset_text(start)}"
+        where = f"bits {row.bit_range} of the {plural(row.size, 'byte')} at {offset_text(start)}"
     else:
         where = f"offset {offset_text(start)}, {plural(row.size, 'byte')}, {row.type}"
     lines = [row.path, f"{where}, {cache_line_text(start, row.size)}", owner_phrase(row.owner)]
@@ -185,28 +195,20 @@ def structure_summary(layout: Layout) -> str:
     return f"{layout.name} ({plural(layout.size, 'byte')}): {layout.decl.doc}"
 
 
-def hole_phrase(size: int, tail: bool = False) -> str:
-    """The pahole wording of an implicit-padding gap."""
-    gap = plural(size, "byte")
-    return f"XXX {gap} tail padding" if tail else f"XXX {gap} hole, try to pack"
+def structure_listing(layouts: Iterable[Layout]) -> str:
+    """The structures as aligned lines (name, size, purpose) and the snapshot (``tdxlab layout --list``)."""
+    shown = list(layouts)
+    width = max((len(lay.name) for lay in shown), default=0)
+    lines = [f"{lay.name:<{width}}  {lay.size:>5} B  {lay.decl.doc}" for lay in shown]
+    return "\n".join([*lines, f"({snapshot_line()})"]) + "\n"
 
-
-def cacheline_marker(line: int, ago: int = 0) -> str:
-    """The pahole marker for a 64-byte boundary; ``ago`` > 0 when a member crossed it."""
-    text = f"--- cacheline {line} boundary ({line * CACHE_LINE} bytes)"
-    if ago:
-        text += f" was {plural(ago, 'byte')} ago"
-    return text + " ---"
 
 __all__ = [
     "OWNER_PHRASES",
-    "bits_text",
     "cache_line_text",
-    "cacheline_marker",
     "cite",
     "cite_all",
     "differs_by_platform",
-    "hole_phrase",
     "offset_text",
     "owner_legend",
     "owner_phrase",
@@ -214,9 +216,12 @@ __all__ = [
     "register_class_on",
     "register_classes",
     "register_line",
+    "register_marks",
     "register_summary",
+    "register_table_legend",
     "row_tooltip",
     "snapshot_line",
+    "structure_listing",
     "structure_summary",
     "unverified_note",
 ]

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from tdxlab.describe._tables import complete
 from tdxlab.describe.basics import plural
+from tdxlab.sim.checker import ViolationKind
 from tdxlab.sim.events import Op, StepOutcome
 
 if TYPE_CHECKING:
+    from tdxlab.scenarios import Scenario
     from tdxlab.sim.checker import Violation
     from tdxlab.sim.events import Event
-    from tdxlab.sim.machine import StepRecord
+    from tdxlab.sim.machine import SimResult, StepRecord
+    from tdxlab.sim.search import SearchResult
 
 
 # --- simulation ------------------------------------------------------------------------------------
@@ -42,22 +46,16 @@ STEP_NOTES: dict[StepOutcome, str] = {
 }
 
 
-def _complete(table: dict[Any, str], enum: type[Enum], name: str) -> None:
-    """Fail at import when a phrase table misses a member of its enum."""
-    missing = [m.name for m in enum if m not in table]
-    if missing:  # pragma: no cover - a new member without its words
-        raise ImportError(f"tdxlab.describe.{name} has no phrase for {', '.join(missing)}")
+complete(EVENT_PHRASES, Op, "EVENT_PHRASES")
+complete(STEP_NOTES, StepOutcome, "STEP_NOTES")
 
-
-_complete(EVENT_PHRASES, Op, "EVENT_PHRASES")
-_complete(STEP_NOTES, StepOutcome, "STEP_NOTES")
-
-#: What each violation kind means, in one clause (keys are ``ViolationKind`` values).
-VIOLATION_KINDS = {
-    "clobber": "its own private value was lost",
-    "leak": "it sees another VTL's private value",
-    "stale": "a shared register did not get the value last left in it",
+#: What each violation kind means, in one clause.
+VIOLATION_KINDS: dict[ViolationKind, str] = {
+    ViolationKind.CLOBBER: "its own private value was lost",
+    ViolationKind.LEAK: "it sees another VTL's private value",
+    ViolationKind.STALE: "a shared register did not get the value last left in it",
 }
+complete(VIOLATION_KINDS, ViolationKind, "VIOLATION_KINDS")
 
 
 def describe_event(event: Event) -> str:
@@ -77,7 +75,7 @@ def step_note(record: StepRecord) -> str:
 def describe_violation(v: Violation) -> str:
     """One line: where, which register, what kind, expected versus found, and what left the value."""
     text = (f"step {v.step}, VP {v.vp}, VTL {v.vtl}: {v.reg} {v.kind.value}, "
-            f"{VIOLATION_KINDS[v.kind.value]} (expected {v.expected:#x}, found {v.found:#x})")
+            f"{VIOLATION_KINDS[v.kind]} (expected {v.expected:#x}, found {v.found:#x})")
     if v.cause_step is not None:
         text += f"; value left by step {v.cause_step}"
         if v.cause is not None:
@@ -93,6 +91,52 @@ def describe_step(record: StepRecord) -> str:
     flag = f"  [{plural(n, 'violation')}]" if n else ""
     return f"{record.index:>4}  {record.event!s:<42} VTL {vtl}  {step_note(record)}{flag}"
 
+def simulation_report(result: SimResult, source: str) -> str:
+    """``tdxlab simulate``'s text: the design and trace, one line per step, then the violations.
+
+    ``source`` names where the events came from (``scenario NAME`` or a file path).
+    """
+    d = result.design
+    lines = [f"design {d.key}: {d.title}",
+             f"trace: {source} ({result.events} events, {plural(result.vps, 'VP')})", ""]
+    lines += [describe_step(rec) for rec in result.steps]
+    lines.append("")
+    if result.violations:
+        lines.append(f"== {len(result.violations)} isolation violation(s) ==")
+        lines += [f"  {describe_violation(v)}" for v in result.violations]
+    else:
+        lines.append("== no isolation violation: every entered VTL observed what the TLFS promises ==")
+    return "\n".join(lines)
+
+
+def search_summary(result: SearchResult) -> list[str]:
+    """What a counterexample search found and how, one line each (``tdxlab check`` prints them as comments).
+
+    The first line is the finding (``counterexample for naive: 4 events, found by
+    breadth-first search`` or ``no counterexample for bank``); the others say how far
+    each search went, then the search's own notes.
+    """
+    bfs = (f"breadth-first search: no trace of {result.exhaustive_length} events or fewer on one VP "
+           f"violates (registers {', '.join(result.alphabet)} stand for their groups, "
+           f"{result.bfs_tried} traces)")
+    if result.trace is not None and result.method == "hypothesis":
+        bfs = (f"breadth-first search: nothing up to {result.exhaustive_length} events "
+               f"({result.bfs_tried} traces)")
+    if result.trace is None:
+        head = f"no counterexample for {result.design}"
+    else:
+        by = "breadth-first search" if result.method == "bfs" else "hypothesis"
+        head = f"counterexample for {result.design}: {len(result.trace)} events, found by {by}"
+    return [head, bfs, f"hypothesis: {result.hypothesis_examples} examples; {result.seconds:.1f} s in all",
+            *(f"note: {n}" for n in result.notes)]
+
+
+def scenario_line(scenario: Scenario, events: Sequence[Event], width: int = 0) -> str:
+    """One built-in scenario in a listing: name (padded to ``width``), title, events and VPs."""
+    vps = max((e.vp for e in events), default=0) + 1
+    return f"{scenario.name:<{width}}  {scenario.title} ({plural(len(events), 'event')}, {plural(vps, 'VP')})"
+
+
 __all__ = [
     "EVENT_PHRASES",
     "STEP_NOTES",
@@ -100,5 +144,8 @@ __all__ = [
     "describe_event",
     "describe_step",
     "describe_violation",
+    "scenario_line",
+    "search_summary",
+    "simulation_report",
     "step_note",
 ]

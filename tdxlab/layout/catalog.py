@@ -40,13 +40,6 @@ _DECLS: list[StructDecl] = [
 STRUCTS: dict[str, StructDecl] = {d.name: d for d in _DECLS}
 
 
-def add(decl: StructDecl) -> None:
-    """Register a structure under its name (used by modules that declare more)."""
-    if decl.name in STRUCTS and STRUCTS[decl.name] is not decl:
-        raise LayoutError(f"two structures named {decl.name}")
-    STRUCTS[decl.name] = decl
-
-
 def get(name: str) -> Layout:
     """The layout of the structure ``name``, with a one-line error listing known names."""
     try:

@@ -71,6 +71,13 @@ class Row:
         """True for rows that own bytes exclusively (they tile the structure)."""
         return self.kind in (RowKind.FIELD, RowKind.ELEMENT, RowKind.HOLE)
 
+    @property
+    def bit_range(self) -> str:
+        """``53:52`` for a bitfield row (msb:lsb, inclusive, as sources and pahole write it), else ``""``."""
+        if self.kind is not RowKind.BITS or self.bit_lsb is None or self.bit_width is None:
+            return ""
+        return f"{self.bit_lsb + self.bit_width - 1}:{self.bit_lsb}"
+
     def cache_lines(self) -> range:
         """Indices of the 64-byte cache lines this row touches."""
         return range(self.offset // CACHE_LINE, (self.end - 1) // CACHE_LINE + 1)

@@ -51,17 +51,22 @@ TDX_EXIT_INFO = StructDecl(
     asserted_size=88,
 )
 
+#: The syscall MSRs, in the order both tdx_vp_state (1.4) and TdxPrivateRegs (2.1) declare them.
+_SYSCALL_MSRS = ("kernel_gs_base", "star", "lstar", "sfmask", "xss")
+
+
+def _msr(reg: str) -> Field:
+    """An MSR field as OpenVMM names it: ``msr_<register>``, a u64 holding that register."""
+    return Field(f"msr_{reg}", U64, reg=reg)
+
+
 # --- 1.4 tdx_vp_state: MSRs and CR2 the kernel loads/saves around TDG.VP.ENTER --------------
 TDX_VP_STATE = StructDecl(
     "tdx_vp_state",
     (
-        Field("msr_kernel_gs_base", U64, reg="kernel_gs_base"),
-        Field("msr_star", U64, reg="star"),
-        Field("msr_lstar", U64, reg="lstar"),
-        Field("msr_sfmask", U64, reg="sfmask"),
-        Field("msr_xss", U64, reg="xss"),
+        *(_msr(r) for r in _SYSCALL_MSRS),
         Field("cr2", U64, reg="cr2"),
-        Field("msr_tsc_aux", U64, reg="tsc_aux"),
+        _msr("tsc_aux"),
         Field("flags", U64, owner=G, note="ask the kernel for a cache flush before VP.ENTER",
               bits=(Bits("wbinvd", 0, 1), Bits("wbnoinvd", 1, 1),
                     Bits("reserved", 2, 62, owner=Owner.RESERVED))),
@@ -245,12 +250,8 @@ TDX_PRIVATE_REGS = StructDecl(
         Field("ssp", U64, reg="ssp"),
         Field("rvi", U8, reg="rvi"),
         Field("svi", U8, reg="svi"),
-        Field("msr_kernel_gs_base", U64, reg="kernel_gs_base"),
-        Field("msr_star", U64, reg="star"),
-        Field("msr_lstar", U64, reg="lstar"),
-        Field("msr_sfmask", U64, reg="sfmask"),
-        Field("msr_xss", U64, reg="xss"),
-        Field("msr_tsc_aux", U64, reg="tsc_aux"),
+        *(_msr(r) for r in _SYSCALL_MSRS),
+        _msr("tsc_aux"),
         Field("vp_entry_flags", U64, reg="vm_flags", bits=TDX_VM_FLAGS_BITS),
     ),
     OV_IOCTL_TDX,

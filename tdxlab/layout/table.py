@@ -18,7 +18,6 @@ from typing import Any
 
 import pandas as pd
 
-from tdxlab import describe
 from tdxlab.layout.catalog import get
 from tdxlab.layout.engine import CACHE_LINE, Layout, Row, RowKind
 from tdxlab.owners import Owner
@@ -77,7 +76,7 @@ class LayoutRecord:
             "cache_line_last": self.cache_line_last,
             "kind": self.kind.value,
             "bits": self.bits or "",
-            "source": describe.cite(self.source),
+            "source": self.source.cite(confidence=True),
             "unverified": self.unverified,
             "note": self.note,
         }
@@ -88,7 +87,7 @@ def _record(row: Row, base: int) -> LayoutRecord:
     return LayoutRecord(
         name=row.path, offset=offset, size=row.size, type=row.type, owner=row.owner,
         register=row.register, cache_line=offset // CACHE_LINE, source=row.source, note=row.note,
-        kind=row.kind, bits=describe.bits_text(row) or None,
+        kind=row.kind, bits=row.bit_range or None,
     )
 
 

@@ -1,5 +1,9 @@
 """A pahole-style text view of a layout, with one extra column: the owner of each member.
 
+It lives in the words layer, not with the layouts: it is a description of a
+:class:`~tdxlab.layout.engine.Layout` (pahole's own wording for holes and cache-line
+boundaries, plus tdxlab's owners and citations), and the layouts below it know facts only.
+
 Reviewers of kernel ABI structures read ``pahole`` (dwarves) output every day:
 ``/* offset size */`` per member, ``XXX N bytes hole, try to pack`` for ABI gaps,
 ``--- cacheline N boundary ---`` markers and a footer of totals.  This view speaks
@@ -27,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tdxlab import describe
+from tdxlab.describe.basics import cite, offset_text, plural, snapshot_line, structure_summary
 from tdxlab.layout.engine import CACHE_LINE, Layout, LayoutError, Row, RowKind
 from tdxlab.owners import Owner
 
@@ -40,6 +44,20 @@ _OWNER_GROUPS: tuple[tuple[str, frozenset[Owner]], ...] = (
     ("padding/reserved", frozenset({Owner.PADDING, Owner.RESERVED})),
     ("hole", frozenset({Owner.HOLE})),
 )
+
+
+def hole_phrase(size: int, tail: bool = False) -> str:
+    """The pahole wording of an implicit-padding gap."""
+    gap = plural(size, "byte")
+    return f"XXX {gap} tail padding" if tail else f"XXX {gap} hole, try to pack"
+
+
+def cacheline_marker(line: int, ago: int = 0) -> str:
+    """The pahole marker for a 64-byte boundary; ``ago`` > 0 when a member crossed it."""
+    text = f"--- cacheline {line} boundary ({line * CACHE_LINE} bytes)"
+    if ago:
+        text += f" was {plural(ago, 'byte')} ago"
+    return text + " ---"
 
 
 @dataclass
@@ -120,7 +138,7 @@ class _Writer:
         start = self.base + row.offset
         line = start // CACHE_LINE
         if line > self.last_line:
-            text = describe.cacheline_marker(line, start % CACHE_LINE)
+            text = cacheline_marker(line, start % CACHE_LINE)
             self.lines.append(_Line(self.depth, f"/* {text} */"))
             self.last_line = line
 
@@ -155,7 +173,7 @@ class _Writer:
         if r.kind is RowKind.BITS:
             # A bitfield sub-line: the integer type it lives in, ``name:width``, its bit range.
             self.lines.append(_Line(self.depth + 1, f"{_leaf_name(r)}:{r.bit_width};", f"u{8 * r.size}",
-                                    self.base + r.offset, f"bits {describe.bits_text(r)}",
+                                    self.base + r.offset, f"bits {r.bit_range}",
                                     r.owner.value, _extra(r, "")))
             return
         self.marker(r)
@@ -181,7 +199,7 @@ class _Writer:
                 parent_end = top.row.offset + (top.index + 1) * (top.row.size // top.count)
             else:
                 parent_end = top.row.end
-            text = describe.hole_phrase(r.size, tail=r.end == parent_end)
+            text = hole_phrase(r.size, tail=r.end == parent_end)
             self.lines.append(_Line(self.depth, f"/* {text} */", "", self.base + r.offset,
                                     str(r.size), r.owner.value))
         else:
@@ -197,7 +215,7 @@ def _render(lines: list[_Line]) -> list[str]:
     """Align the type, comment and owner columns across all member lines."""
     members = [ln for ln in lines if ln.offset is not None]
     type_w = max((len(ln.type) for ln in members), default=0)
-    off_w = max((len(describe.offset_text(ln.offset)) for ln in members if ln.offset is not None), default=0)
+    off_w = max((len(offset_text(ln.offset)) for ln in members if ln.offset is not None), default=0)
     size_w = max((len(ln.size) for ln in members), default=0)
     owner_w = max((len(ln.owner) for ln in members), default=0)
 
@@ -211,7 +229,7 @@ def _render(lines: list[_Line]) -> list[str]:
         if ln.offset is None:
             out.append(f"{_INDENT * ln.depth}{ln.text}")
             continue
-        comment = f"/* {describe.offset_text(ln.offset):>{off_w}} {ln.size:>{size_w}} */"
+        comment = f"/* {offset_text(ln.offset):>{off_w}} {ln.size:>{size_w}} */"
         tail = f"{ln.owner:<{owner_w}} {ln.extra}".rstrip()
         out.append(f"{left(ln):<{col}}{comment} {tail}")
     return out
@@ -241,14 +259,14 @@ def _footer(layout: Layout, base: int) -> list[str]:
     if tail:
         pad += f", tail padding: {sum(r.size for r in tail)}"
     lines.append(pad + " */")
-    lines.append("/* " + ", ".join(f"{label}: {describe.plural(n, 'byte')}" for label, n in totals) + " */")
+    lines.append("/* " + ", ".join(f"{label}: {plural(n, 'byte')}" for label, n in totals) + " */")
     if (base + size) % CACHE_LINE:
-        lines.append(f"/* last cacheline: {describe.plural((base + size) % CACHE_LINE, 'byte')} */")
+        lines.append(f"/* last cacheline: {plural((base + size) % CACHE_LINE, 'byte')} */")
     unverified = [r.path for r in layout.rows if r.source.unverified]
     if unverified:
         lines.append(f"/* unverified: {', '.join(unverified)} (not confirmed by a public source; "
                      "marked [unverified] above) */")
-    lines.append(f"/* source: {describe.cite(layout.decl.source)}; {describe.snapshot_line()}; "
+    lines.append(f"/* source: {cite(layout.decl.source)}; {snapshot_line()}; "
                  "offsets computed from tdxlab's declarations */")
     return lines
 
@@ -265,13 +283,13 @@ def pahole(layout: Layout, base: int = 0, *, outer: str | None = None) -> str:
     writer = _Writer(layout, base)
     for r in layout.rows:
         writer.row(r)
-    head = [f"/* {describe.structure_summary(layout)} */"]
+    head = [f"/* {structure_summary(layout)} */"]
     if outer is not None or base:
         where = f"{outer}" if outer is not None else "the enclosing structure"
         head.append(f"/* offsets are {where} offsets: {layout.name} starts at "
-                    f"{describe.offset_text(base)} */")
+                    f"{offset_text(base)} */")
     body = _render([_Line(0, f"struct {layout.name} {{"), *writer.finish(), _Line(0, "};")])
     return "\n".join([*head, *body, "", *_footer(layout, base)]) + "\n"
 
 
-__all__ = ["pahole"]
+__all__ = ["cacheline_marker", "hole_phrase", "pahole"]
