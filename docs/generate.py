@@ -67,9 +67,7 @@ def _page_role(page: Page) -> str:
 
 def _store(design: str) -> tuple[Design, VpStore]:
     d = DESIGNS[design]
-    store = d.create(0)
-    d.add_vtl(store, 1)
-    return d, store
+    return d, d.sample_store(2)
 
 
 def gen_split_shared() -> str:

@@ -195,12 +195,16 @@ class Design(ABC):
         """Registers this design copies on a VTL switch."""
         return []
 
-    def pages_per_vp(self, vtls: int = 2) -> int:
-        """Kernel-visible pages per VP with ``vtls`` lower VTLs enabled."""
+    def sample_store(self, vtls: int = 2) -> VpStore:
+        """VP 0's pages with the first ``vtls`` lower VTLs enabled, for views that show the layout."""
         store = self.create(0)
         for vtl in range(1, vtls):
             self.add_vtl(store, vtl)
-        return sum(p.counts_as_page for p in store.pages)
+        return store
+
+    def pages_per_vp(self, vtls: int = 2) -> int:
+        """Kernel-visible pages per VP with ``vtls`` lower VTLs enabled."""
+        return sum(p.counts_as_page for p in self.sample_store(vtls).pages)
 
 
 class SharedPageDesign(Design):

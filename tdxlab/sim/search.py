@@ -94,8 +94,7 @@ def register_groups(design: str | Design) -> list[tuple[str, ...]]:
     (a familiar one such as RIP when the group has it).
     """
     d = get_design(design)
-    store = d.create(0)
-    d.add_vtl(store, 1)
+    store = d.sample_store(2)
     copied = set(d.switch_copied(store))
     groups: dict[tuple[object, ...], list[str]] = {}
     for reg in MODELLED:
