@@ -6,7 +6,9 @@ because its result is canonical):
 1. **Bounded breadth-first search** over a small alphabet, on one VP.  It tries every
    valid trace up to ``max_length`` events, so what it finds is a *shortest*
    counterexample and, when it finds none, no counterexample of that length exists
-   over the alphabet.  The alphabet is kept small without losing generality:
+   over the alphabet.  The alphabet in each state is what ``Simulation.valid_events``
+   offers there (the machine's rule table decides, nothing here restates it), kept
+   small without losing generality:
 
    * one VP: VPs share nothing in any design (each has its own pages and truth), so a
      violation never needs a second VP;
@@ -16,13 +18,13 @@ because its result is canonical):
      identically, so one representative per group stands for all of them;
    * values come from ``values`` (default ``(1,)``: one value that differs from every
      reset value, so a VTL that writes it always differs from a VTL that did not);
-   * ``interrupt`` is left out: a switching interrupt changes the state exactly like a
-     ``vtl_call`` and a non-switching one changes nothing;
+   * a switching ``interrupt`` reaches the same state as ``vtl_call`` and a non-switching
+     one changes nothing, so both end in states already seen and cost one try each;
    * states already reached by a shorter trace are not expanded again.
 
 2. **Hypothesis stateful testing** (``RuleBasedStateMachine``) on ``vps`` VPs with every
-   simulated register, wide values and all six operations, each rule generating only
-   events that are valid in the current state; the invariant is "no violation".
+   simulated register and wide values; its one rule picks among
+   ``Simulation.valid_events`` in the current state; the invariant is "no violation".
    ``budget`` is its number of examples; it is deterministic for a given ``seed``
    (``@seed`` overrides ``derandomize``; no example database).  Hypothesis shrinks a
    failing sequence itself; a final deterministic pass then drops single events while
@@ -160,12 +162,12 @@ class _Disagreement(Exception):
 
 
 def _machine(sim: Simulation, counter: list[int]) -> type[RuleBasedStateMachine]:
-    """A state machine over ``sim``'s VPs whose rules only generate valid events.
+    """A state machine over ``sim``'s VPs whose one rule applies a valid event.
 
     Every example starts from ``sim``'s initial state (restored from a checkpoint, which
-    is cheaper than building a partition per example).  Rules take plain arguments
-    (an index, a value) rather than drawing inside, which keeps hypothesis's per-step
-    cost low; an index picks among the VPs for which the rule is valid.
+    is cheaper than building a partition per example).  The rule takes plain arguments
+    (a VP, an index, a register, a value) rather than drawing inside, which keeps
+    hypothesis's per-step cost low; the index picks among ``sim.valid_events`` for that VP.
     """
     from hypothesis import strategies as st
     from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
