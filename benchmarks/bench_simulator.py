@@ -21,35 +21,31 @@ from tdxlab.sim.events import Event, Op
 from tdxlab.sim.machine import Simulation
 from tdxlab.sim.model import MODELLED, width_of
 
+#: How often each kind is asked for (about half ``set``, a third ``run``, the rest switches).
+WEIGHTS: dict[Op, float] = {Op.ENABLE_VTL: 0.05, Op.SET: 0.45, Op.RUN: 0.35, Op.VTL_CALL: 0.055,
+                            Op.VTL_RETURN: 0.055, Op.INTERRUPT: 0.04}
+
 
 def random_trace(n: int, vps: int, seed: int = 0) -> list[Event]:
-    """``n`` valid events on ``vps`` VPs (deterministic for a seed)."""
+    """``n`` valid events on ``vps`` VPs (deterministic for a seed).
+
+    Validity is the simulator's own (``Simulation.valid_events``): a kind is drawn by
+    :data:`WEIGHTS`, and when no event of that kind is possible on the VP it runs instead.
+    """
     rng = random.Random(seed)
-    current, enabled, pending = [0] * vps, [False] * vps, [0] * vps
+    sim = Simulation("naive", vps, record=False)
+    kinds, weights = list(WEIGHTS), list(WEIGHTS.values())
     events: list[Event] = []
     while len(events) < n - vps:
         vp = rng.randrange(vps)
-        r = rng.random()
-        if not enabled[vp] and r < 0.05:
-            enabled[vp] = True
-            events.append(Event(Op.ENABLE_VTL, vp, 1))
-        elif r < 0.50:
-            reg = rng.choice(MODELLED)
-            value = rng.getrandbits(8 * width_of(reg))
-            pending[vp] += 1
-            events.append(Event(Op.SET, vp, current[vp], reg, value))
-        elif r < 0.85 or pending[vp]:
-            pending[vp] = 0
-            events.append(Event(Op.RUN, vp))
-        elif r < 0.96 and enabled[vp]:
-            current[vp] = 1 - current[vp]
-            events.append(Event(Op.VTL_CALL if current[vp] else Op.VTL_RETURN, vp))
-        else:
-            target = rng.choice([0, 1]) if enabled[vp] else 0
-            current[vp] = max(current[vp], target)
-            events.append(Event(Op.INTERRUPT, vp, target))
-    for vp in range(vps):
-        events.append(Event(Op.RUN, vp))
+        kind = rng.choices(kinds, weights)[0]
+        reg = rng.choice(MODELLED)
+        valid = [e for e in sim.valid_events(vp, [reg], [rng.getrandbits(8 * width_of(reg))])
+                 if e.op is kind]
+        event = rng.choice(valid) if valid else Event(Op.RUN, vp)
+        sim.apply(event)
+        events.append(event)
+    events += [Event(Op.RUN, vp) for vp in range(vps)]
     return events
 
 
