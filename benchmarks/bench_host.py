@@ -16,12 +16,14 @@ import sys
 import time
 
 from tdxlab.cost import host
+from tdxlab.sim.designs import fix_designs
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vps", default=",".join(str(v) for v in host.DEFAULT_VPS))
-    parser.add_argument("--designs", default="bank,split,snp")
+    parser.add_argument("--designs", default=",".join(d.key for d in fix_designs()),
+                        help="comma-separated design keys (default: the registered fixes)")
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--min-time-ms", type=float, default=5.0, help="minimum length of one timing")
     parser.add_argument("--csv", help="also write the full table to this CSV file")

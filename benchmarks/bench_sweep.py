@@ -1,8 +1,8 @@
 """Sweep throughput: rows per second of the vectorised cost sweep (target: 100,000 rows < 0.2 s).
 
-The grid is 4 designs x 50 VP counts x 5 entry rates x 100 switch fractions = 100,000 rows,
-the whole time model plus building the tidy DataFrame.  A second run adds a constants axis
-(10 sets, 1,000,000 rows) to show how it scales.
+The grid is the registered designs (4 today) x 50 VP counts x 5 entry rates x 100 switch
+fractions = 100,000 rows, the whole time model plus building the tidy DataFrame.  A second run
+adds a constants axis (10 sets, 1,000,000 rows) to show how it scales.
 
 Run: ``python benchmarks/bench_sweep.py [--repeats 5]``.
 Exit status 1 when the best 100,000-row time misses the target.
@@ -19,9 +19,9 @@ import numpy as np
 
 from tdxlab.cost.constants import DEFAULT
 from tdxlab.cost.sweep import sweep
+from tdxlab.sim.designs import DESIGNS
 
 TARGET_S = 0.2
-DESIGNS = ("naive", "bank", "split", "snp")
 
 
 def timed(repeats: int, **axes: object) -> tuple[int, float, float]:
@@ -40,7 +40,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    grid = {"designs": DESIGNS, "vps": range(1, 51), "entries_per_s": [1e3, 1e4, 1e5, 1e6, 1e7],
+    grid = {"designs": list(DESIGNS), "vps": range(1, 51), "entries_per_s": [1e3, 1e4, 1e5, 1e6, 1e7],
             "switch_fraction": np.linspace(0.0, 1.0, 100)}
     rows, best, median = timed(args.repeats, **grid)
     print(f"sweep: {rows:,} rows  best {best * 1000:.1f} ms  median {median * 1000:.1f} ms  "

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import DESIGN_KEYS
+from facts import BANK_BYTES, SPLIT_SWITCH_BYTES
 
 import tdxlab.cli as cli
 
@@ -17,8 +19,8 @@ REQUIRED = ["design", "vps", "switch_fraction", "bytes_copied_per_entry", "cache
 
 @pytest.fixture(autouse=True)
 def only_cost_commands(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Other sub-command modules belong to other work; these tests exercise this one through main().
-    monkeypatch.setattr(cli, "SUBCOMMANDS", ("tdxlab.cli.cost_cmd",))
+    # Other sub-command modules belong to other work; these tests exercise these two through main().
+    monkeypatch.setattr(cli, "SUBCOMMANDS", ("tdxlab.cli.cost_cmd", "tdxlab.render.plot_cmd"))
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -36,10 +38,10 @@ def test_csv_has_the_required_columns_first(capsys: pytest.CaptureFixture[str]) 
     assert len(frame) == 2 * 2 * 2
     bank = frame[(frame["design"] == "bank") & (frame["vps"] == 1) & (frame["switch_fraction"] == 0)]
     # 90 bytes in + 90 out (domain-facts 2.1); one run page per VP
-    assert bank["bytes_copied_per_entry"].item() == 180
+    assert bank["bytes_copied_per_entry"].item() == 2 * BANK_BYTES
     assert bank["pages_per_vp"].item() == 1
     split = frame[(frame["design"] == "split") & (frame["vps"] == 1) & (frame["switch_fraction"] == 0.5)]
-    assert split["bytes_copied_per_entry"].item() == 60  # 120 B on half the entries
+    assert split["bytes_copied_per_entry"].item() == SPLIT_SWITCH_BYTES / 2  # on half the entries
     assert split["pages_per_vp"].item() == 3
 
 
@@ -47,8 +49,9 @@ def test_json_carries_rows_break_evens_and_unverified(capsys: pytest.CaptureFixt
     code, out, _ = run(capsys, "cost", "--format", "json", "--vps", "4096")
     assert code == 0
     doc = json.loads(out)
-    assert {r["design"] for r in doc["rows"]} == {"naive", "bank", "split", "snp"}
+    assert {r["design"] for r in doc["rows"]} == set(DESIGN_KEYS)
     assert any(s.startswith("split is cheaper than bank") for s in doc["break_even"])
+    assert any(s.startswith("snp is cheaper than bank and split") for s in doc["break_even"])
     assert "tdx_entry_cycles" in doc["unverified_constants"]
     assert doc["constants"]["tdx_entry_cycles"] == 6209
 
@@ -57,8 +60,16 @@ def test_text_names_the_unverified_constants(capsys: pytest.CaptureFixture[str])
     code, out, _ = run(capsys, "cost", "--designs", "bank,split", "--switch-fraction", "0")
     assert code == 0
     assert "vps=1 switch_fraction=0" in out
-    assert "split is cheaper than bank" in out
+    assert "split is cheaper than bank at every switch fraction (with 1 VP per core)" in out
+    assert "snp is" not in out  # snp not shown: no question about it
     assert "Unverified cost constants" in out and "snp_entry_cycles" in out
+
+
+def test_designs_default_and_help_come_from_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["cost", "--help"])
+    out = capsys.readouterr().out
+    assert f"({', '.join(DESIGN_KEYS)})" in " ".join(out.split())
 
 
 def test_constants_listing_and_overrides(capsys: pytest.CaptureFixture[str]) -> None:
@@ -88,6 +99,8 @@ def test_constants_listing_and_overrides(capsys: pytest.CaptureFixture[str]) -> 
     (["cost", "--preset", "fast"], "--preset: unknown preset 'fast'"),
     (["plot", "layout", "--out", "x"], "unknown plot target 'layout'"),
     (["plot", "cost", "--out", "x", "--vps", "1,2"], "--vps: give one VP count"),
+    (["plot", "cost", "--out", "x", "--switch-fraction", "2"], "--switch-fraction: 2 is outside 0..1"),
+    (["plot", "cost", "--out", "x", "--preset", "fast"], "--preset: unknown preset 'fast'"),
 ])
 def test_bad_input_is_one_line_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str],
                                       words: str) -> None:
@@ -112,3 +125,14 @@ def test_plot_cost_with_host(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     code, _, err = run(capsys, "plot", "cost", "--out", str(tmp_path), "--host-vps", "1,8")
     assert code == 0, err
     assert (tmp_path / "model_vs_host.png").exists() and (tmp_path / "model_vs_host.svg").exists()
+
+
+def test_cost_does_not_register_plot() -> None:
+    import argparse
+
+    from tdxlab.cli import cost_cmd
+
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command")
+    cost_cmd.register(sub)
+    assert set(sub.choices) == {"cost"}

@@ -1,17 +1,29 @@
-"""Cost charts (draw_* return Axes, byte-stable files, break-even marks) and the host analogue."""
+"""Cost charts (draw_* return Axes, styles from the registry, break-even marks) and the host analogue.
+
+What the charts look like is pinned by the golden figures (tests/test_cost_golden.py).
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DESIGN_KEYS
+from facts import BANK_BYTES, SPLIT_SWITCH_BYTES, SPLIT_SWITCH_GPRS
 from matplotlib.axes import Axes
 
+from tdxlab import describe
 from tdxlab.cost import host
+from tdxlab.cost.accounting import account
 from tdxlab.cost.sweep import break_even
 from tdxlab.render import charts
+from tdxlab.sim.designs import DESIGNS, Design, fix_designs, spare_style
+from tdxlab.sim.memory import PageKind, PageRole
 
-DESIGN_IDS = ["naive", "bank", "split", "snp"]
+#: Copy bandwidth of the default constants in bytes per ns (20 GB/s, domain-facts 4).
+BYTES_PER_NS = 20
 
 
 @pytest.fixture(scope="module")
@@ -32,18 +44,32 @@ def test_host_frame_is_labelled_and_complete(tiny_host: pd.DataFrame) -> None:
     assert "host analogue, not TDX hardware" in host.table(tiny_host)
 
 
+def test_host_measures_the_registered_fixes_by_default() -> None:
+    frame = host.measure(vps=[1], repeats=1, min_time_ns=1_000.0)
+    assert list(dict.fromkeys(frame["design"])) == [d.key for d in fix_designs()]
+
+
 def test_host_plan_comes_from_the_protocol() -> None:
     bank, split = host.host_plan("bank"), host.host_plan("split")
+    run, bank0 = PageRole(PageKind.RUN), PageRole(PageKind.BANK, 0)
     # bank: copies into the run page before the entry, out of it after; 90 bytes each way
-    copies_in = [o for o in bank.entry if o.kind == "copy" and o.page == "run"]
-    copies_out = [o for o in bank.entry if o.kind == "copy" and o.page == "bank0"]
-    assert sum(o.size for o in copies_in) == sum(o.size for o in copies_out) == 90
+    copies_in = [o for o in bank.entry if o.kind == "copy" and o.page == run]
+    copies_out = [o for o in bank.entry if o.kind == "copy" and o.page == bank0]
+    assert sum(o.size for o in copies_in) == sum(o.size for o in copies_out) == BANK_BYTES
     # split: no copy on a plain entry, the 120 bytes of GPRs on a switch
     assert not [o for o in split.entry if o.kind == "copy"]
-    assert sum(o.size for o in split.switch_up if o.kind == "copy") == 120
-    # word moves: the switch copy is 15 contiguous 8-byte words... in two runs around RSP
+    assert sum(o.size for o in split.switch_up if o.kind == "copy") == SPLIT_SWITCH_BYTES
+    # word moves: the switch copy is 15 8-byte words (in two runs around RSP)
     t = host.template([o for o in split.switch_up if o.kind == "copy"])
-    assert len(t.src_word) == 15
+    assert len(t.src_word) == SPLIT_SWITCH_GPRS
+
+
+def test_host_arena_packs_banks_as_structs_and_pages_a_page_apart() -> None:
+    # A bank is a 96-byte struct in paravisor heap, rounded to 64-byte lines (128 B = 16 words)
+    # between VPs; every page role is 4 KiB (512 words) apart.
+    arena = host.Arena(host.host_plan("bank"), 4)
+    assert arena.stride["bank0"] == 128 // 8
+    assert arena.stride["run"] == 4096 // 8
 
 
 def test_host_rejects_bad_configuration() -> None:
@@ -54,12 +80,14 @@ def test_host_rejects_bad_configuration() -> None:
 
 
 # --- charts ------------------------------------------------------------------------------------------
-def test_cost_parts_stacks_four_parts_per_design() -> None:
-    ax = charts.draw_cost_parts(DESIGN_IDS)
+def test_cost_parts_stacks_four_parts_per_registered_design() -> None:
+    ax = charts.draw_cost_parts()
     assert isinstance(ax, Axes)
-    assert len(ax.patches) == 4 * len(DESIGN_IDS)
+    assert len(ax.patches) == 4 * len(DESIGN_KEYS)
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(DESIGN_KEYS)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels[0].startswith("entry round trip") and "unverified" in labels[0]
+    assert any(describe.fixed_part_caption() == t.get_text() for t in ax.texts)
 
 
 def test_parts_chart_updates_in_place() -> None:
@@ -73,8 +101,9 @@ def test_parts_chart_updates_in_place() -> None:
     chart.update(summary(["bank", "split"], switch_fraction=1.0))
     assert list(chart.bars["copy"]) == rects  # same artists
     # bank copies 180 B either way (9 ns); split 0 B at f=0, 120 B at f=1 (6 ns)
-    assert before == pytest.approx([9.0, 0.0])
-    assert [r.get_height() for r in rects] == pytest.approx([9.0, 6.0])
+    assert before == pytest.approx([2 * BANK_BYTES / BYTES_PER_NS, 0.0])
+    assert [r.get_height() for r in rects] == pytest.approx([2 * BANK_BYTES / BYTES_PER_NS,
+                                                             SPLIT_SWITCH_BYTES / BYTES_PER_NS])
 
 
 def test_overhead_chart_marks_the_break_even() -> None:
@@ -83,14 +112,19 @@ def test_overhead_chart_marks_the_break_even() -> None:
     marks = next(ln for ln in ax.get_lines() if ln.get_label() == "break-even")
     xs = np.asarray(marks.get_xdata(), dtype=float)
     assert xs == pytest.approx(list(be.crossings))
-    assert any(be.sentence() in t.get_text() for t in ax.texts)
+    assert any(describe.break_even_sentence(be) in t.get_text() for t in ax.texts)
+
+
+#: Pages per VP with VTL 0 only / with VTL 1 too (domain-facts 1.10; see test_cost_accounting).
+PAGES_PER_VP = {"naive": (1, 1), "bank": (1, 1), "split": (2, 3), "snp": (2, 3)}
 
 
 def test_memory_charts() -> None:
-    ax = charts.draw_memory_per_vp(DESIGN_IDS)
+    keys = list(PAGES_PER_VP)
+    ax = charts.draw_memory_per_vp(keys)
     heights = [int(p.get_height()) for p in ax.patches]
-    # VTL 0 only, then VTL 0 + VTL 1: naive 1/1, bank 1/1, split 2/3, snp 2/3
-    assert heights == [1, 1, 2, 2, 1, 1, 3, 3]
+    # bars: every design with VTL 0 only, then every design with VTL 0 + VTL 1
+    assert heights == [PAGES_PER_VP[k][0] for k in keys] + [PAGES_PER_VP[k][1] for k in keys]
     ax2 = charts.draw_memory_per_partition(["bank", "split"], vps=(1, 1024))
     split = next(ln for ln in ax2.get_lines() if ln.get_label() == "split")
     assert list(split.get_ydata()) == pytest.approx([3 * 4, 1024 * 3 * 4])  # 3 pages of 4 KiB
@@ -105,22 +139,42 @@ def test_model_vs_host(tiny_host: pd.DataFrame) -> None:
         charts.draw_model_vs_host(tiny_host, scenario="nope")
 
 
-def test_design_colours_are_distinct_and_stable() -> None:
-    colours = [charts.design_colour(d) for d in DESIGN_IDS]
-    assert len(set(colours)) == 4
-    assert charts.design_colour("bank-no-rsp") == charts.design_colour("bank-no-rsp")
+def test_lines_are_drawn_in_each_designs_own_style(design: Design) -> None:
+    ax = charts.draw_overhead_vs_switch([design.key], points=11)
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == design.key)
+    look = design.style
+    assert line.get_color() == look.colour and line.get_marker() == look.marker
+
+
+def test_registered_designs_look_different() -> None:
+    looks = [charts.design_style(k) for k in DESIGN_KEYS]
+    assert len({s.colour for s in looks}) == len(looks)
+    assert len({s.marker for s in looks}) == len(looks)  # tells them apart in greyscale too
+
+
+def test_variants_and_unknown_keys_take_a_stable_spare_style() -> None:
+    variant = account(DESIGNS["bank"].variant("bank-no-rsp", drop_private={"rsp"}))
+    assert charts.design_style(variant) == spare_style("bank-no-rsp") == charts.design_style("bank-no-rsp")
+    assert charts.design_style(variant) != DESIGNS["bank"].style
+    # a variant keeping its base's key is still drawn as a variant
+    same_key = account(DESIGNS["bank"].variant("bank", drop_private={"rsp"}))
+    assert charts.design_style(same_key) == spare_style("bank")
+
+
+def test_nice_limits() -> None:
     assert charts.nice_limit(41) == 50 and charts.nice_limit(101) == 200 and charts.nice_limit(0) == 1
 
 
-def test_files_are_byte_stable(tmp_path: pytest.TempPathFactory, tiny_host: pd.DataFrame) -> None:
-    a = charts.write_cost_charts(tmp_path / "a", host=tiny_host)  # type: ignore[operator]
-    b = charts.write_cost_charts(tmp_path / "b", host=tiny_host)  # type: ignore[operator]
-    names = sorted(p.name for p in a)
-    assert names == sorted(f"{s}.{e}" for s in ("cost_parts", "overhead_vs_switch", "memory",
-                                               "model_vs_host") for e in ("png", "svg"))
-    for pa, pb in zip(sorted(a), sorted(b), strict=True):
-        assert pa.read_bytes() == pb.read_bytes(), pa.name
-    assert sorted(a)[0].read_bytes()[:4] in (b"\x89PNG", b"<?xm")
+def test_write_cost_charts_writes_png_and_svg(tmp_path: Path, tiny_host: pd.DataFrame) -> None:
+    paths = charts.write_cost_charts(tmp_path, host=tiny_host)
+    assert sorted(p.name for p in paths) == sorted(f"{s}.{e}" for s in charts.CHARTS for e in ("png", "svg"))
+    for path in paths:
+        head = path.read_bytes()
+        assert head[:4] == b"\x89PNG" if path.suffix == ".png" else head.startswith(b"<?xml")
+        if path.suffix == ".svg":
+            assert b"<dc:date>" not in head  # byte-stable: no creation date
+        else:
+            assert b"Software" not in head[:4096]  # byte-stable: no version string
 
 
 def test_no_pyplot_figures_leak() -> None:

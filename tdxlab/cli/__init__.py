@@ -46,15 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     for name in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            # Only while ``tdxlab plot`` moves from cli.cost_cmd to render.plot_cmd: a listed module
-            # that does not exist yet is skipped; any import error *inside* a module is raised.
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 

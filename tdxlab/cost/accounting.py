@@ -16,7 +16,7 @@ A warm-up first runs each VTL once so that one-time work (clearing the first
 entry's TLB-flush request) is not charged to every entry.
 
 Because the numbers come from the access log, a reviewer's variant
-(``DESIGNS["bank"].variant(...)``) gets its costs with no extra code.
+(``DESIGNS[key].variant(...)``) gets its costs with no extra code.
 
 Conventions (stated once, used by every view):
 
@@ -47,10 +47,11 @@ from typing import overload
 import pandas as pd
 
 from tdxlab.layout.engine import CACHE_LINE, PAGE
-from tdxlab.sim.designs import Design, get_design
+from tdxlab.registers import Platform
+from tdxlab.sim.designs import DESIGNS, Design, get_design
 from tdxlab.sim.events import Event, Op
 from tdxlab.sim.machine import SimResult, Simulation
-from tdxlab.sim.memory import Access, Actor, PageKind
+from tdxlab.sim.memory import Access, Actor, PageKind, PageRole
 
 #: Warm-up: enable VTL 1, then run VTL 0, VTL 1, VTL 0 once each (first-entry work done).
 WARMUP: tuple[Event, ...] = (
@@ -63,18 +64,14 @@ WARMUP: tuple[Event, ...] = (
 )
 
 
-def page_role(name: str) -> str:
-    """``vp3.run`` -> ``run``: the page's role, the same for every VP."""
-    return name.split(".", 1)[1] if "." in name else name
-
-
 @dataclass(frozen=True)
 class Tally:
     """What a list of logged accesses adds up to.
 
     Byte counts are sums of field sizes; ``copied`` counts the bytes *written* by
-    copies (so a 90-byte copy adds 90, not 180); ``lines`` holds (page role,
-    line start offset) pairs and ``pages`` page roles.
+    copies (so a 90-byte copy adds 90, not 180); ``lines`` holds (page role name,
+    line start offset) pairs and ``pages`` page role names (``str`` of the typed
+    :class:`~tdxlab.sim.memory.PageRole` each access carries: ``run``, ``vtl1``, ``bank0``).
     """
 
     accesses: int = 0
@@ -126,7 +123,7 @@ def tally(accesses: Iterable[Access]) -> Tally:
     what: list[str] = []
     for a in accesses:
         n += 1
-        role = page_role(a.page)
+        role = str(a.role)
         if a.actor is Actor.PARAVISOR:
             if a.write:
                 pw += a.size
@@ -165,7 +162,7 @@ def entry_phases(accesses: Sequence[Access]) -> tuple[list[Access], list[Access]
 class PageInfo:
     """One page (or heap struct) a design allocates per VP."""
 
-    role: str
+    role: PageRole
     kind: PageKind
     vtl: int | None
     layout: str
@@ -183,7 +180,7 @@ class DesignCosts:
 
     design: str
     title: str
-    platform: str
+    platform: Platform
     is_variant: bool
     private: frozenset[str]
     entry: Tally
@@ -280,11 +277,8 @@ class EntryCounts:
 
 
 def _pages(design: Design, vtls: int) -> list[PageInfo]:
-    store = design.create(0)
-    for vtl in range(1, vtls):
-        design.add_vtl(store, vtl)
-    return [PageInfo(page_role(p.name), p.kind, p.vtl, p.layout.name, p.layout.size, p.counts_as_page)
-            for p in store.pages]
+    return [PageInfo(p.role, p.kind, p.vtl, p.layout.name, p.layout.size, p.counts_as_page)
+            for p in design.sample_store(vtls).pages]
 
 
 def _step(sim: Simulation, event: Event) -> tuple[Access, ...]:
@@ -329,7 +323,7 @@ def account(design: str | Design | SimResult) -> DesignCosts | TraceCosts:
     costs = DesignCosts(
         design=d.key,
         title=d.title,
-        platform=d.platform.value,
+        platform=d.platform,
         is_variant=d.is_variant,
         private=d.private,
         entry=tally(run0),
@@ -365,7 +359,7 @@ class TraceCosts:
     """
 
     design: str
-    platform: str
+    platform: Platform
     vps: int
     entries: int
     switches: int
@@ -435,7 +429,7 @@ def trace_costs(result: SimResult) -> TraceCosts:
         pages += t.pages_touched
     return TraceCosts(
         design=result.design.key,
-        platform=result.design.platform.value,
+        platform=result.design.platform,
         vps=result.vps,
         entries=entries,
         switches=switches,
@@ -450,9 +444,7 @@ def trace_costs(result: SimResult) -> TraceCosts:
 
 
 def account_all(designs: Iterable[str | Design] | None = None) -> dict[str, DesignCosts]:
-    """:func:`account` for several designs (default: the four), keyed by design key."""
-    from tdxlab.sim.designs import DESIGNS
-
+    """:func:`account` for several designs (default: every registered one), keyed by design key."""
     chosen = list(DESIGNS.values()) if designs is None else [get_design(d) for d in designs]
     return {d.key: account(d) for d in chosen}
 
@@ -515,7 +507,6 @@ __all__ = [
     "counts_frame",
     "entry_phases",
     "event_costs",
-    "page_role",
     "tally",
     "trace_costs",
 ]

@@ -21,6 +21,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from tdxlab.registers import Platform
 from tdxlab.sources import Confidence, Origin, Source
 
 # --- sources (reference sheet section 4) ------------------------------------------------------
@@ -195,6 +196,14 @@ CONSTANTS: dict[str, ConstantInfo] = {
 }
 assert tuple(CONSTANTS) == tuple(f.name for f in dataclasses.fields(CostConstants)), "CONSTANTS order"
 
+#: Which constant is the entry round trip on each platform: the one place the time model
+#: chooses between them (:func:`tdxlab.cost.timemodel.entry_cycles` and the vectorised sweep).
+ENTRY_CYCLES: dict[Platform, str] = {
+    Platform.TDX: "tdx_entry_cycles",
+    Platform.SNP: "snp_entry_cycles",
+}
+assert set(ENTRY_CYCLES) == set(Platform) and set(ENTRY_CYCLES.values()) <= set(CONSTANTS), "ENTRY_CYCLES"
+
 #: Published reference points a reviewer may switch to (``tdxlab cost --preset NAME``).
 PRESETS: dict[str, CostConstants] = {
     "default": DEFAULT,
@@ -254,13 +263,27 @@ def parse_overrides(items: Iterable[str], where: str = "--constant") -> dict[str
     return out
 
 
+def from_preset(preset: str = "default", items: Iterable[str] = (), *, preset_option: str = "--preset",
+                constant_option: str = "--constant") -> CostConstants:
+    """A named preset with ``name=value`` overrides applied (the CLI's ``--preset``/``--constant``).
+
+    Errors are one-line :class:`ValueError` naming the option, e.g. an unknown preset or
+    a malformed override; the CLI reports them with exit code 2.
+    """
+    if preset not in PRESETS:
+        raise ValueError(f"{preset_option}: unknown preset {preset!r}; known: {', '.join(PRESETS)}")
+    return with_overrides(PRESETS[preset], parse_overrides(items, constant_option))
+
+
 __all__ = [
     "CONSTANTS",
     "DEFAULT",
+    "ENTRY_CYCLES",
     "PRESETS",
     "ConstantInfo",
     "CostConstants",
     "constants_rows",
+    "from_preset",
     "parse_overrides",
     "unverified_names",
     "with_overrides",

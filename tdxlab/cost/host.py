@@ -2,14 +2,12 @@
 
 What it measures: the same memory traffic the protocol logs (see
 :mod:`tdxlab.cost.accounting`), replayed with numpy on real buffers laid out like
-the real pages, for 1 to 4096 VPs entered in turn on one core:
-
-* ``bank``: copy the private set into the shared run page before each entry and
-  back out after it (plus the kernel's load/save of the page);
-* ``split``: point the kernel at the entered VTL's own page (no copy per entry);
-  on a VTL switch copy the 15 shared GPRs (120 B) between the two VTL pages;
-* ``snp``: the CPU loads/saves the entered VTL's VMSA (a 4 KiB buffer); on a VTL
-  switch the shared set is copied between the two VMSAs.
+the real pages, for 1 to 4096 VPs entered in turn on one core, for every registered
+fix (:func:`tdxlab.sim.designs.fix_designs`) unless told otherwise.  For example the
+bank design copies its private set into the shared run page before each entry and
+back out after it; the split design copies nothing per entry but the 15 shared GPRs
+(120 B) on a VTL switch; the SEV-SNP-style design lets the CPU load and save the
+entered VTL's VMSA and copies the shared set between VMSAs on a switch.
 
 Every VP's copy of every page role (``run``, ``vtl0``, ``vmsa1``, ``bank0``, ...)
 lives in one page-aligned arena, pages 4 KiB apart like real pages, so the working
@@ -44,10 +42,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tdxlab.cost.accounting import DesignCosts, account, page_role
+from tdxlab.cost.accounting import DesignCosts, account
 from tdxlab.layout.engine import CACHE_LINE, PAGE
-from tdxlab.sim.designs import Design
-from tdxlab.sim.memory import Access, Actor
+from tdxlab.sim.designs import Design, fix_designs
+from tdxlab.sim.memory import Access, Actor, PageKind, PageRole
 
 #: The label every table and chart of this module carries.
 LABEL = "host analogue, not TDX hardware"
@@ -58,13 +56,13 @@ SCENARIOS: tuple[str, ...] = ("entry", "switch_entry")
 
 @dataclass(frozen=True)
 class MemOp:
-    """One contiguous memory operation, applied to every VP's copy of a page."""
+    """One contiguous memory operation, applied to every VP's copy of a page (typed roles)."""
 
     kind: str  # "copy", "read" or "write"
-    page: str
+    page: PageRole
     offset: int
     size: int
-    src_page: str = ""
+    src_page: PageRole | None = None
     src_offset: int = 0
 
 
@@ -102,10 +100,10 @@ def plan(accesses: Sequence[Access]) -> list[MemOp]:
             if i + 1 >= len(accesses) or not accesses[i + 1].copy or not accesses[i + 1].write:
                 raise ValueError(f"copy read at {a.page}+{a.offset:#x} without its write")
             b = accesses[i + 1]
-            op = MemOp("copy", page_role(b.page), b.offset, b.size, page_role(a.page), a.offset)
+            op = MemOp("copy", b.role, b.offset, b.size, a.role, a.offset)
             i += 2
         else:
-            op = MemOp("write" if a.write else "read", page_role(a.page), a.offset, a.size)
+            op = MemOp("write" if a.write else "read", a.role, a.offset, a.size)
             i += 1
         kind = f"{op.kind}:{'p' if a.actor is Actor.PARAVISOR else 'k'}"
         if groups and groups[-1][0] == kind:
@@ -114,7 +112,7 @@ def plan(accesses: Sequence[Access]) -> list[MemOp]:
             groups.append((kind, [op]))
     out: list[MemOp] = []
     for _, ops in groups:
-        out += _merge(sorted(ops, key=lambda o: (o.src_page, o.page, o.src_offset, o.offset)))
+        out += _merge(sorted(ops, key=lambda o: (str(o.src_page or ""), str(o.page), o.src_offset, o.offset)))
     return out
 
 
@@ -123,7 +121,7 @@ class HostPlan:
     """The operations of one design: a plain entry and the two switch-then-entry directions."""
 
     design: str
-    roles: tuple[str, ...]
+    roles: tuple[PageRole, ...]
     entry: tuple[MemOp, ...]
     switch_up: tuple[MemOp, ...]
     switch_down: tuple[MemOp, ...]
@@ -137,7 +135,7 @@ def host_plan(design: str | Design | DesignCosts) -> HostPlan:
     up = plan(raw["vtl_call"]) + plan(raw["run_vtl1"])
     down = plan(raw["vtl_return"]) + plan(raw["run_after_return"])
     ops = entry + up + down
-    roles = sorted({o.page for o in ops} | {o.src_page for o in ops if o.src_page})
+    roles = sorted({o.page for o in ops} | {o.src_page for o in ops if o.src_page is not None}, key=str)
     return HostPlan(c.design, tuple(roles), tuple(entry), tuple(up), tuple(down))
 
 
@@ -145,7 +143,8 @@ def host_plan(design: str | Design | DesignCosts) -> HostPlan:
 class Template:
     """One entry's word moves for one VP: ``arena[dst] = arena[src]``, in protocol order.
 
-    Indices are (role, word offset within that VP's copy of the page).  A copy moves
+    Indices are (role name, word offset within that VP's copy of the page); the role name
+    is ``str`` of the :class:`~tdxlab.sim.memory.PageRole`, or the shared sink/source line.  A copy moves
     every 8-byte word it covers; a kernel/CPU *read* moves one word per touched line
     into a sink line, and a *write* moves one word per touched line from a source
     line: it is the line traffic that differs between designs, not the kernel's
@@ -172,34 +171,35 @@ def template(ops: Iterable[MemOp]) -> Template:
         if op.kind == "copy":
             first, last = op.offset // _WORD, (op.offset + op.size - 1) // _WORD
             sfirst = op.src_offset // _WORD
+            src = str(op.src_page)
             for j in range(last - first + 1):
-                sr.append(op.src_page)
+                sr.append(src)
                 sw.append(sfirst + j)
-                dr.append(op.page)
+                dr.append(str(op.page))
                 dw.append(first + j)
             continue
         words_per_line = CACHE_LINE // _WORD
         first, last = op.offset // CACHE_LINE, (op.offset + op.size - 1) // CACHE_LINE
         for line in range(first, last + 1):
             if op.kind == "read":
-                sr.append(op.page)
+                sr.append(str(op.page))
                 sw.append(line * words_per_line)
                 dr.append(_SINK)
                 dw.append(0)
             else:
                 sr.append(_SOURCE)
                 sw.append(0)
-                dr.append(op.page)
+                dr.append(str(op.page))
                 dw.append(line * words_per_line)
     return Template(tuple(sr), tuple(sw), tuple(dr), tuple(dw))
 
 
-def _stride(p: HostPlan, role: str) -> int:
+def _stride(p: HostPlan, role: PageRole) -> int:
     """Bytes between two VPs' copies: a page, or a 64-byte-rounded struct for the paravisor's banks."""
     ops = [*p.entry, *p.switch_up, *p.switch_down]
     end = max([o.offset + o.size for o in ops if o.page == role]
               + [o.src_offset + o.size for o in ops if o.src_page == role])
-    if role.startswith("bank"):
+    if role.kind is PageKind.BANK:  # heap structs, not pages
         return -(-end // CACHE_LINE) * CACHE_LINE
     return PAGE
 
@@ -214,12 +214,13 @@ class Arena:
         self.stride: dict[str, int] = {}
         cursor = 0
         for role in p.roles:
-            self.base[role] = cursor // _WORD
-            self.stride[role] = _stride(p, role) // _WORD
-            cursor += -(-(vps * _stride(p, role)) // PAGE) * PAGE
-        for role in (_SINK, _SOURCE):  # one shared line each: stays in L1
-            self.base[role] = cursor // _WORD
-            self.stride[role] = 0
+            stride = _stride(p, role)
+            self.base[str(role)] = cursor // _WORD
+            self.stride[str(role)] = stride // _WORD
+            cursor += -(-(vps * stride) // PAGE) * PAGE
+        for line in (_SINK, _SOURCE):  # one shared line each: stays in L1
+            self.base[line] = cursor // _WORD
+            self.stride[line] = 0
             cursor += PAGE
         raw = np.zeros(cursor + PAGE, dtype=np.uint8)
         start = (-raw.ctypes.data) % PAGE
@@ -277,13 +278,16 @@ COLUMNS: tuple[str, ...] = (
 
 
 def measure(
-    designs: Iterable[str | Design | DesignCosts] = ("bank", "split", "snp"),
+    designs: Iterable[str | Design | DesignCosts] | None = None,
     vps: Iterable[int] = DEFAULT_VPS,
     *,
     repeats: int = 7,
     min_time_ns: float = 2_000_000.0,
 ) -> pd.DataFrame:
     """Measure ns per entry of each design's host analogue; min and median of ``repeats``.
+
+    ``designs`` defaults to the registered fixes (:func:`~tdxlab.sim.designs.fix_designs`,
+    read when called): the bug itself is not worth timing.
 
     One *round* enters every VP once (``entry``), or switches every VP's VTL and
     enters (``switch_entry``: a round up to VTL 1 and one back down, averaged).
@@ -299,7 +303,7 @@ def measure(
     for n in vp_list:
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"vps: {n!r} is not a positive integer")
-    plans = [host_plan(d) for d in designs]
+    plans = [host_plan(d) for d in (fix_designs() if designs is None else designs)]
     rows: list[tuple[object, ...]] = []
     empty_idx = np.zeros(0, dtype=np.intp)
     for p in plans:

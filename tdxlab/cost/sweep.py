@@ -3,8 +3,10 @@
 :func:`sweep` evaluates the time model for the whole grid in one vectorised pass
 (numpy broadcasting, no Python loop per row) and returns a tidy DataFrame, one row
 per point.  :func:`break_even` finds the switch fractions at which one design
-becomes cheaper than others; :func:`verdicts` turns that into the sentences a
-reviewer reads ("split is cheaper than bank for switch fraction below 0.6").
+becomes cheaper than others; :func:`break_evens` asks the questions the registered
+designs carry (:attr:`tdxlab.sim.designs.Design.break_even_against`) among the designs
+shown.  The results are data (:class:`BreakEven`); the sentences a reviewer reads are
+:func:`tdxlab.describe.break_even_sentence`, one layer up.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ import numpy as np
 import pandas as pd
 
 from tdxlab.cost.accounting import DesignCosts, account
-from tdxlab.cost.constants import DEFAULT, CostConstants
+from tdxlab.cost.constants import DEFAULT, ENTRY_CYCLES, CostConstants
 from tdxlab.cost.timemodel import PARTS, breakdown, check_vps, model
 from tdxlab.layout.engine import PAGE
 from tdxlab.sim.designs import DESIGNS, Design
 
-#: Default axes: the four designs, VP counts crossing the cache sizes, typical entry rates.
+#: Default axes (designs: every registered one), VP counts crossing the cache sizes, typical entry rates.
 DEFAULT_VPS: tuple[int, ...] = (1, 4, 16, 64, 256, 1024, 4096)
 DEFAULT_RATES: tuple[float, ...] = (1e4, 1e5)
 DEFAULT_FRACTIONS: tuple[float, ...] = tuple(float(x) for x in np.round(np.linspace(0.0, 1.0, 11), 2))
@@ -112,8 +114,8 @@ def evaluate(
 
     k = {fld.name: np.array([getattr(c, fld.name) for c in consts], dtype=np.float64)[ci]
          for fld in fields(CostConstants)}
-    is_snp = np.array([c.platform == "snp" for c in costs])[di]
-    cycles = np.where(is_snp, k["snp_entry_cycles"], k["tdx_entry_cycles"])
+    # Each design's platform names its round-trip constant (one row of constants per design).
+    cycles = np.concatenate([k[ENTRY_CYCLES[c.platform]] for c in costs], axis=0)
     copied, lines, pages = mixed("bytes_copied"), mixed("cache_lines"), mixed("pages_touched")
     b = model(entry_cycles=cycles, bytes_copied=copied, cache_lines=lines, pages_touched=pages,
               footprint_lines=mixed("footprint_lines"), footprint_pages=mixed("footprint_pages"),
@@ -210,30 +212,6 @@ class BreakEven:
         """True when ``design`` never wins."""
         return not self.cheaper
 
-    def sentence(self) -> str:
-        """The finding in one sentence, as the model states it."""
-        who = " and ".join(self.others)
-        where = f"with {self.vps} VP{'s' if self.vps != 1 else ''} per core"
-        if self.never:
-            ties = self._tie_words()
-            return f"{self.design} is never cheaper than {who} (any switch fraction, {where}){ties}"
-        if self.always:
-            return f"{self.design} is cheaper than {who} at every switch fraction ({where})"
-        parts = []
-        for lo, hi in self.cheaper:
-            if lo <= 0.0:
-                parts.append(f"below {hi:.3g}")
-            elif hi >= 1.0:
-                parts.append(f"above {lo:.3g}")
-            else:
-                parts.append(f"between {lo:.3g} and {hi:.3g}")
-        return (f"{self.design} is cheaper than {who} for switch fraction {' or '.join(parts)} "
-                f"({where}){self._tie_words()}")
-
-    def _tie_words(self) -> str:
-        spans = [f"{lo:.3g}" if hi - lo < 1e-9 else f"{lo:.3g} to {hi:.3g}" for lo, hi in self.ties]
-        return f"; it costs the same at switch fraction {', '.join(spans)}" if spans else ""
-
 
 def break_even(
     design: str | Design | DesignCosts,
@@ -292,16 +270,44 @@ def _runs(grid: np.ndarray, mask: np.ndarray) -> tuple[tuple[float, float], ...]
     return tuple(out)
 
 
+def break_evens(designs_shown: Sequence[str], constants: CostConstants = DEFAULT, *,
+                vps: int = 1) -> list[BreakEven]:
+    """The break-even questions the shown designs ask, answered, in the order the designs are given.
+
+    A registered design ``d`` asks, for each tuple of :attr:`~tdxlab.sim.designs.Design.break_even_against`,
+    whether it is cheaper than those rivals that are shown too; a tuple none of whose
+    rivals is shown asks nothing.  Keys not in the registry (a variant passed as
+    :class:`~tdxlab.cost.accounting.DesignCosts`) ask nothing.
+    """
+    shown = list(designs_shown)
+    out = []
+    for key in shown:
+        design = DESIGNS.get(key)
+        if design is None:
+            continue
+        for rivals in design.break_even_against:
+            present = [r for r in rivals if r in shown and r != key]
+            if present:
+                out.append(break_even(key, present, constants, vps=vps))
+    return out
+
+
 def verdicts(constants: CostConstants = DEFAULT, *, vps: int = 1) -> list[BreakEven]:
-    """The two questions the issue asks: split vs bank, and snp-style copying vs both."""
-    return [
-        break_even("split", ["bank"], constants, vps=vps),
-        break_even("snp", ["bank", "split"], constants, vps=vps),
-    ]
+    """Every registered design's break-even questions, all designs shown (:func:`break_evens`)."""
+    return break_evens(list(DESIGNS), constants, vps=vps)
+
+
+#: Columns of :func:`break_even_frame`, in order.
+BREAK_EVEN_COLUMNS: tuple[str, ...] = ("vps", "design", "against", "cheaper_for", "crossings", "break_even")
 
 
 def break_even_frame(vps: Iterable[int] = DEFAULT_VPS, constants: CostConstants = DEFAULT) -> pd.DataFrame:
-    """The two break-evens at each VP count: crossing fractions and the sentence (notebook table)."""
+    """:func:`verdicts` at each VP count, one row per question (the notebook's table).
+
+    ``cheaper_for`` lists the winning intervals (``lo..hi``, or ``never``), and
+    ``break_even`` holds the :class:`BreakEven` itself, so the words layer can state the
+    finding (:func:`tdxlab.describe.break_even_table` adds a ``finding`` column).
+    """
     rows = []
     for n in vps:
         for be in verdicts(constants, vps=n):
@@ -311,9 +317,9 @@ def break_even_frame(vps: Iterable[int] = DEFAULT_VPS, constants: CostConstants 
                 "against": " and ".join(be.others),
                 "cheaper_for": "; ".join(f"{lo:.3g}..{hi:.3g}" for lo, hi in be.cheaper) or "never",
                 "crossings": ", ".join(f"{x:.3g}" for x in be.crossings),
-                "finding": be.sentence(),
+                "break_even": be,
             })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(BREAK_EVEN_COLUMNS))
 
 
 def summary(
@@ -342,6 +348,7 @@ def summary(
 
 
 __all__ = [
+    "BREAK_EVEN_COLUMNS",
     "COLUMNS",
     "DEFAULT_FRACTIONS",
     "DEFAULT_RATES",
@@ -350,6 +357,7 @@ __all__ = [
     "Grid",
     "break_even",
     "break_even_frame",
+    "break_evens",
     "curves",
     "evaluate",
     "summary",

@@ -2,8 +2,8 @@
 
 ``ns per entry = fixed + copy + cache + tlb`` where
 
-* **fixed** = the entry round trip (TDG.VP.ENTER for the TDX designs, VMGEXIT for
-  ``snp``) in cycles / the core clock.  Both round trips are *unverified* stand-ins
+* **fixed** = the entry round trip (TDG.VP.ENTER for designs on TDX, VMGEXIT for
+  designs on SEV-SNP) in cycles / the core clock.  Both round trips are *unverified* stand-ins
   (see :mod:`tdxlab.cost.constants`); they are equal by default so that the
   comparison between designs is about the page protocol, not the platform;
 * **copy** = bytes the paravisor copies per entry / copy bandwidth;
@@ -31,23 +31,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from enum import Enum
 from typing import Any
 
 import numpy as np
 
 from tdxlab.cost.accounting import DesignCosts, TraceCosts, account
-from tdxlab.cost.constants import DEFAULT, CostConstants
+from tdxlab.cost.constants import DEFAULT, ENTRY_CYCLES, CostConstants
 from tdxlab.layout.engine import CACHE_LINE
 from tdxlab.sim.designs import Design
 
-#: The parts of the cost of one entry, in stacking order.
-PARTS: tuple[str, ...] = ("fixed", "copy", "cache", "tlb")
-PART_LABELS: dict[str, str] = {
-    "fixed": "entry round trip (unverified stand-in)",
-    "copy": "copies",
-    "cache": "cache-line accesses",
-    "tlb": "TLB misses",
-}
+
+class Part(Enum):
+    """One part of the cost of an entry (a closed set: views word each one, see ``describe``)."""
+
+    FIXED = "fixed"
+    COPY = "copy"
+    CACHE = "cache"
+    TLB = "tlb"
+
+
+#: The parts of the cost of one entry, in stacking order (the :class:`Breakdown` attributes and
+#: the ``ns_<part>`` columns of the sweeps).
+PARTS: tuple[str, ...] = tuple(p.value for p in Part)
+
 
 @dataclass(frozen=True)
 class Breakdown:
@@ -115,8 +122,8 @@ def constants_map(constants: CostConstants) -> dict[str, float]:
 
 
 def entry_cycles(costs: DesignCosts | TraceCosts, constants: CostConstants) -> float:
-    """The round trip this design's platform pays per entry (TDX or SNP stand-in)."""
-    return constants.snp_entry_cycles if costs.platform == "snp" else constants.tdx_entry_cycles
+    """The round trip this design's platform pays per entry (:data:`ENTRY_CYCLES` names the constant)."""
+    return float(getattr(constants, ENTRY_CYCLES[costs.platform]))
 
 
 def check_vps(vps: object) -> int:
@@ -171,8 +178,8 @@ def ns_per_entry(design: str | Design | DesignCosts | TraceCosts, constants: Cos
 
 __all__ = [
     "PARTS",
-    "PART_LABELS",
     "Breakdown",
+    "Part",
     "breakdown",
     "check_vps",
     "constants_map",

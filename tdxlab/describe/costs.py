@@ -1,29 +1,47 @@
-"""Words for the cost model: parts, constants, design costs and break-even findings."""
+"""Words for the cost model: parts, constants, design costs, break-even findings and chart captions.
+
+Pure: every function takes data the cost layer produced (a
+:class:`~tdxlab.cost.accounting.DesignCosts`, a :class:`~tdxlab.cost.sweep.BreakEven`, a
+frame) and returns text; none runs the model, so a view decides what to compute and
+this module only says it.  The cost layer sits below this one and never imports it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from tdxlab.cost.constants import CONSTANTS, unverified_names
+from tdxlab.cost.timemodel import Part
+from tdxlab.describe._tables import complete
 from tdxlab.describe.basics import cite, plural
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-# --- cost wording ---------------------------------------------------------------------------------
-# Words for the cost model (tdxlab.cost), used by the CLI, the cost explorer and notebook 04.
-# Imports are local: importing describe must not pull in the cost model and its micro-traces.
-def cost_part_label(part: str) -> str:
-    """What one part of the cost of an entry is ("fixed", "copy", "cache" or "tlb")."""
-    from tdxlab.cost.timemodel import PART_LABELS
+    from tdxlab.cost.accounting import DesignCosts
+    from tdxlab.cost.sweep import BreakEven
 
+#: What each part of the cost of one entry is (legend labels of the parts chart).
+PART_LABELS: dict[Part, str] = {
+    Part.FIXED: "entry round trip (unverified stand-in)",
+    Part.COPY: "copies",
+    Part.CACHE: "cache-line accesses",
+    Part.TLB: "TLB misses",
+}
+complete(PART_LABELS, Part, "PART_LABELS")
+
+
+def cost_part_label(part: str | Part) -> str:
+    """What one part of the cost of an entry is (a :class:`~tdxlab.cost.timemodel.Part` or its name)."""
     try:
-        return PART_LABELS[part]
-    except KeyError:
-        raise ValueError(f"unknown cost part {part!r}; known: {', '.join(PART_LABELS)}") from None
+        return PART_LABELS[Part(part)]
+    except ValueError:
+        known = ", ".join(p.value for p in Part)
+        raise ValueError(f"unknown cost part {part!r}; known: {known}") from None
 
 
 def constant_line(name: str, value: float | None = None) -> str:
     """One cost constant in words: value, unit, confidence and source; unverified ones say so."""
-    from tdxlab.cost.constants import CONSTANTS
-
     info = CONSTANTS.get(name)
     if info is None:
         raise ValueError(f"unknown cost constant {name!r}; known: {', '.join(CONSTANTS)}")
@@ -35,17 +53,13 @@ def constant_line(name: str, value: float | None = None) -> str:
 
 def unverified_constants_note() -> str:
     """The sentence every cost view shows about the constants that could not be verified."""
-    from tdxlab.cost.constants import unverified_names
-
     return ("Unverified cost constants (stand-ins or assumptions): " + ", ".join(unverified_names())
             + ". The TDG.VP.ENTER and VMGEXIT round trips use a published VMX figure as a stand-in.")
 
 
-def design_cost_summary(design: str) -> str:
+def design_cost_summary(costs: DesignCosts) -> str:
     """What a design copies and when, and how many pages it needs per VP, in one sentence."""
-    from tdxlab.cost.accounting import account
-
-    c = account(design)
+    c = costs
     per_entry = (f"copies {c.copy_in_bytes} B in before and {c.copy_out_bytes} B out after every entry"
                  if c.copy_in_bytes or c.copy_out_bytes else "copies nothing per entry")
     per_switch = (f"{c.switch_copy_bytes:g} B ({plural(len(c.switch_copied_regs), 'register')}) on every "
@@ -55,16 +69,111 @@ def design_cost_summary(design: str) -> str:
     return f"{c.design} {per_entry} and {per_switch}; it needs {pages} per VP with VTL 1 enabled{heap}."
 
 
-def break_even_sentence(design: str, others: Iterable[str], vps: int = 1) -> str:
-    """Where ``design`` is cheaper than all ``others`` over the VTL-switch fraction, as the model says."""
-    from tdxlab.cost.sweep import break_even
+# --- break-even findings ------------------------------------------------------------------------
+def _tie_words(be: BreakEven) -> str:
+    spans = [f"{lo:.3g}" if hi - lo < 1e-9 else f"{lo:.3g} to {hi:.3g}" for lo, hi in be.ties]
+    return f"; it costs the same at switch fraction {', '.join(spans)}" if spans else ""
 
-    return break_even(design, list(others), vps=vps).sentence()
+
+def break_even_sentence(be: BreakEven) -> str:
+    """A break-even finding in one sentence ("split is cheaper than bank for switch fraction below 0.6")."""
+    who = " and ".join(be.others)
+    where = f"with {plural(be.vps, 'VP')} per core"
+    if be.never:
+        return f"{be.design} is never cheaper than {who} (any switch fraction, {where}){_tie_words(be)}"
+    if be.always:
+        return f"{be.design} is cheaper than {who} at every switch fraction ({where})"
+    parts = []
+    for lo, hi in be.cheaper:
+        if lo <= 0.0:
+            parts.append(f"below {hi:.3g}")
+        elif hi >= 1.0:
+            parts.append(f"above {lo:.3g}")
+        else:
+            parts.append(f"between {lo:.3g} and {hi:.3g}")
+    return (f"{be.design} is cheaper than {who} for switch fraction {' or '.join(parts)} "
+            f"({where}){_tie_words(be)}")
+
+
+def break_even_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`tdxlab.cost.sweep.break_even_frame` with each finding in words (``finding``).
+
+    The ``break_even`` column of objects is replaced by the sentence, so the table shows.
+    """
+    out = frame.drop(columns=["break_even"])
+    out["finding"] = [break_even_sentence(be) for be in frame["break_even"]]
+    return out
+
+
+# --- chart captions -------------------------------------------------------------------------------
+def per_core(vps: int) -> str:
+    """``1 VP`` / ``64 VPs``: the workload size charts name."""
+    return plural(vps, "VP")
+
+
+def unverified_constants_caption() -> str:
+    """The short note under every chart of modelled time: which constants are unverified."""
+    return f"unverified constants: {', '.join(unverified_names())}"
+
+
+def fixed_part_caption() -> str:
+    """Under the parts chart: what the fixed part is, and that it is unverified."""
+    return "fixed part = entry round trip: unverified stand-in (VMX figure)"
+
+
+def parts_title(vps: int, switch_fraction: float, *, include_fixed: bool) -> str:
+    """Title of one parts chart: which parts, the workload size and the switch fraction."""
+    what = "all parts" if include_fixed else "design-dependent parts"
+    return f"{what} · {per_core(vps)} · switch fraction {switch_fraction:g}"
+
+
+def parts_axis_label(*, include_fixed: bool) -> str:
+    """The y-axis label of the parts chart."""
+    return "ns per entry" if include_fixed else "ns per entry, design-dependent parts"
+
+
+def overhead_title(vps: int) -> str:
+    """Title of the overhead-versus-switch-fraction chart."""
+    return f"cost above the round trip · {per_core(vps)} per core"
+
+
+def memory_caption(page_bytes: int) -> str:
+    """Under the memory charts: what a page is, what heap bytes are, which pages are left out."""
+    return (f"one page = {page_bytes} B; private-register banks are paravisor heap bytes; APIC and "
+            "TDVPS pages are the same in every TDX design and not shown")
+
+
+def partition_title(vtls: int) -> str:
+    """Title of the memory-per-partition chart (which VTLs are enabled)."""
+    return f"memory per partition ({'VTL 0 + VTL 1' if vtls == 2 else 'VTL 0 only'} enabled)"
+
+
+def model_vs_host_title(label: str) -> str:
+    """Title of the modelled-versus-host chart; ``label`` is the host analogue's own label."""
+    return f"model vs {label}"
+
+
+def host_noise_caption() -> str:
+    """Under the host chart: what a hollow marker means."""
+    return "hollow: numpy call overhead > half the time (unreliable)"
+
 
 __all__ = [
+    "PART_LABELS",
     "break_even_sentence",
+    "break_even_table",
     "constant_line",
     "cost_part_label",
     "design_cost_summary",
+    "fixed_part_caption",
+    "host_noise_caption",
+    "memory_caption",
+    "model_vs_host_title",
+    "overhead_title",
+    "partition_title",
+    "parts_axis_label",
+    "parts_title",
+    "per_core",
+    "unverified_constants_caption",
     "unverified_constants_note",
 ]

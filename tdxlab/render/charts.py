@@ -6,13 +6,16 @@ leaks).  The two charts the widget redraws are also small classes
 (:class:`PartsChart`, :class:`OverheadChart`) that build their artists once and
 update them in place, so a slider move costs a re-render, not a rebuild.
 
-Style: the kit's (:mod:`tdxlab.render.style`), one colour per design (Okabe-Ito from
-:mod:`tdxlab.palette`, colour-blind safe) plus a marker and a line style per design,
-so the charts read in greyscale too; cost parts are told apart by colour *and*
-hatching.  :func:`save` writes PNG and SVG byte-stably through ``style.save``.
+Style: the kit's (:mod:`tdxlab.render.style`).  Each design brings its own look, a
+colour, a marker and a line style (:attr:`tdxlab.sim.designs.Design.style`, Okabe-Ito
+colours, so the charts read in greyscale and for colour-blind readers); variants and
+designs without one get a stable spare style.  The charts read the registry when they
+are drawn and name no design.  Cost parts are told apart by colour *and* hatching.
+:func:`save` writes PNG and SVG byte-stably through ``style.save``.
 
-Every chart that shows modelled time says that the entry round trip is an
-*unverified* stand-in, and the host chart says it is a host analogue, not TDX
+Every caption and title with words in it comes from :mod:`tdxlab.describe` (the words
+layer, below this one).  Every chart that shows modelled time says that the entry round
+trip is an *unverified* stand-in, and the host chart says it is a host analogue, not TDX
 hardware.
 """
 
@@ -29,30 +32,18 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.typing import RcKeyType
 
+from tdxlab import describe
 from tdxlab.cost import host as host_mod
 from tdxlab.cost.accounting import DesignCosts, account
-from tdxlab.cost.constants import DEFAULT, CostConstants, unverified_names
-from tdxlab.cost.sweep import BreakEven, break_even, curves, summary, sweep
-from tdxlab.cost.timemodel import PART_LABELS, PARTS
+from tdxlab.cost.constants import DEFAULT, CostConstants
+from tdxlab.cost.sweep import BreakEven, break_evens, curves, summary, sweep
+from tdxlab.cost.timemodel import PARTS
 from tdxlab.layout.engine import PAGE
 from tdxlab.palette import OKABE_ITO
 from tdxlab.render import style
+from tdxlab.sim.designs import DESIGNS, DesignStyle, spare_style
 
 # --- style ------------------------------------------------------------------------------------
-# Colours come from the kit's palette (Okabe & Ito 2008, colour-blind safe).  The palette has
-# no per-design map, so it is defined here: naive is the bug (vermillion, the palette's
-# "private/alarm" colour), bank is OpenVMM today (blue), split the proposal (bluish green),
-# snp the contrast case (orange).
-#: One colour per design key; variants and unknown keys take a stable spare colour.
-DESIGN_COLOURS: dict[str, str] = {
-    "naive": OKABE_ITO["vermillion"],
-    "bank": OKABE_ITO["blue"],
-    "split": OKABE_ITO["bluish_green"],
-    "snp": OKABE_ITO["orange"],
-}
-_SPARE = (OKABE_ITO["reddish_purple"], OKABE_ITO["sky_blue"], OKABE_ITO["black"], OKABE_ITO["yellow"])
-DESIGN_MARKERS: dict[str, str] = {"naive": "X", "bank": "o", "split": "s", "snp": "^"}
-DESIGN_LINES: dict[str, str] = {"naive": ":", "bank": "-", "split": "--", "snp": "-."}
 #: Cost parts: colour and hatch (fixed is a neutral grey: it is the same for every design).
 PART_COLOURS: dict[str, str] = {
     "fixed": "#BBBBBB",
@@ -73,21 +64,18 @@ RC: dict[RcKeyType, Any] = cast(dict[RcKeyType, Any], {
 })
 
 
-def design_colour(key: str) -> str:
-    """The design's colour; a variant not in the map gets a stable spare colour."""
-    if key in DESIGN_COLOURS:
-        return DESIGN_COLOURS[key]
-    return _SPARE[sum(map(ord, key)) % len(_SPARE)]
+def design_style(design: str | DesignCosts) -> DesignStyle:
+    """How a design is drawn: the registered design's own style, else a stable spare one.
 
-
-def design_marker(key: str) -> str:
-    """The design's marker (variants: diamond)."""
-    return DESIGN_MARKERS.get(key, "D")
-
-
-def design_line(key: str) -> str:
-    """The design's line style (variants: dash-dot-dot)."""
-    return DESIGN_LINES.get(key, (0, (3, 1, 1, 1)))  # type: ignore[arg-type]
+    A :class:`~tdxlab.cost.accounting.DesignCosts` of a variant (``is_variant``) is drawn
+    in the spare style of its key, as :attr:`tdxlab.sim.designs.Design.style` does, so it
+    is told apart from its base; so is any key the registry does not hold.
+    """
+    key = design.design if isinstance(design, DesignCosts) else design
+    variant = isinstance(design, DesignCosts) and design.is_variant
+    if variant or key not in DESIGNS:
+        return spare_style(key)
+    return DESIGNS[key].style
 
 
 def new_figure(width: float = 6.4, height: float = 3.6) -> Figure:
@@ -120,14 +108,8 @@ def nice_limit(value: float) -> float:
     return float(10 ** (exp + 1))  # pragma: no cover - the loop always returns
 
 
-def _unverified_note() -> str:
-    names = ", ".join(unverified_names())
-    return f"unverified constants: {names}"
-
-
 def _costs(designs: Iterable[str | DesignCosts] | None) -> list[DesignCosts]:
-    from tdxlab.sim.designs import DESIGNS
-
+    """The costs of ``designs`` (default: every registered design, read now)."""
     chosen = list(DESIGNS) if designs is None else list(designs)
     return [d if isinstance(d, DesignCosts) else account(d) for d in chosen]
 
@@ -144,13 +126,13 @@ class PartsChart:
         x = np.arange(len(self.designs))
         with mpl.rc_context(RC):
             self.bars = {
-                p: ax.bar(x, np.zeros(len(x)), 0.6, label=PART_LABELS[p], color=PART_COLOURS[p],
+                p: ax.bar(x, np.zeros(len(x)), 0.6, label=describe.cost_part_label(p), color=PART_COLOURS[p],
                           hatch=PART_HATCHES[p], edgecolor="#333333", linewidth=0.5)
                 for p in self.parts
             }
             self.labels = [ax.text(float(i), 0.0, "", ha="center", va="bottom", fontsize=8) for i in x]
             ax.set_xticks(x, self.designs)
-            ax.set_ylabel("ns per entry" if include_fixed else "ns per entry, design-dependent parts")
+            ax.set_ylabel(describe.parts_axis_label(include_fixed=include_fixed))
             ax.legend(loc="upper left", frameon=False, ncols=2)
         self.include_fixed = include_fixed
 
@@ -194,12 +176,10 @@ def draw_cost_parts(
     ax = _axes(ax)
     chart = PartsChart(ax, [c.design for c in costs], include_fixed=include_fixed)
     chart.update(summary(costs, constants, vps=vps, switch_fraction=switch_fraction))
-    what = "all parts" if include_fixed else "design-dependent parts"
-    ax.set_title(f"{what} · {vps} VP{'s' if vps != 1 else ''} · switch fraction {switch_fraction:g}",
-                 fontsize=9)
+    ax.set_title(describe.parts_title(vps, switch_fraction, include_fixed=include_fixed), fontsize=9)
     if include_fixed:
-        ax.annotate("fixed part = entry round trip: unverified stand-in (VMX figure)",
-                    (0.0, -0.16), xycoords="axes fraction", fontsize=7, color="#555555")
+        ax.annotate(describe.fixed_part_caption(), (0.0, -0.16), xycoords="axes fraction", fontsize=7,
+                    color="#555555")
     return ax
 
 
@@ -217,37 +197,29 @@ def overhead_curves(
                         columns=[c.design for c in costs])
 
 
-def default_break_evens(designs: Sequence[str], constants: CostConstants, vps: int) -> list[BreakEven]:
-    """The break-evens the issue asks for, among the designs shown: split vs bank, snp vs both."""
-    out = []
-    if "split" in designs and "bank" in designs:
-        out.append(break_even("split", ["bank"], constants, vps=vps))
-    rivals = [d for d in ("bank", "split") if d in designs]
-    if "snp" in designs and rivals:
-        out.append(break_even("snp", rivals, constants, vps=vps))
-    return out
-
-
 class OverheadChart:
     """Lines of design-dependent ns per entry against switch fraction, with break-even marks."""
 
-    def __init__(self, ax: Axes, designs: Sequence[str], fractions: np.ndarray, *, note: bool = True) -> None:
+    def __init__(self, ax: Axes, designs: Sequence[str | DesignCosts], fractions: np.ndarray, *,
+                 note: bool = True) -> None:
         """Create one line per design, the break-even markers and the 'you are here' line.
 
+        ``designs`` are keys or costs (a variant's costs draw it in its spare style).
         ``note=False`` leaves the break-even sentences out of the axes (the widget shows
         them as HTML: text is the slowest thing matplotlib draws).
         """
         self.ax = ax
         self.show_note = note
-        self.designs = list(designs)
+        self.designs = [d.design if isinstance(d, DesignCosts) else d for d in designs]
         self.fractions = fractions
         with mpl.rc_context(RC):
-            self.lines = {
-                d: ax.plot(fractions, np.zeros_like(fractions), design_line(d), color=design_colour(d),
-                           marker=design_marker(d), markevery=max(1, len(fractions) // 10),
-                           markersize=4, label=d, linewidth=1.6)[0]
-                for d in self.designs
-            }
+            self.lines = {}
+            for item, d in zip(designs, self.designs, strict=True):
+                look = design_style(item)
+                self.lines[d] = ax.plot(fractions, np.zeros_like(fractions), linestyle=look.line,
+                                        color=look.colour, marker=look.marker,
+                                        markevery=max(1, len(fractions) // 10), markersize=4, label=d,
+                                        linewidth=1.6)[0]
             self.marks = ax.plot([], [], "o", markersize=9, markerfacecolor="none",
                                  markeredgecolor="#000000", markeredgewidth=1.4,
                                  label="break-even")[0]
@@ -269,7 +241,7 @@ class OverheadChart:
             top = max(top, float(np.nanmax(y)))
         xs, ys, words = [], [], []
         for be in break_evens:
-            words.append(be.sentence())
+            words.append(describe.break_even_sentence(be))
             for x in be.crossings:
                 xs.append(x)
                 ys.append(float(np.interp(x, self.fractions, curves[be.design].to_numpy(dtype=float))))
@@ -300,10 +272,9 @@ def draw_overhead_vs_switch(
     keys = [c.design for c in costs]
     fractions = np.linspace(0.0, 1.0, points)
     ax = _axes(ax)
-    chart = OverheadChart(ax, keys, fractions)
-    chart.update(overhead_curves(costs, constants, vps, fractions),
-                 default_break_evens(keys, constants, vps))
-    ax.set_title(f"cost above the round trip · {vps} VP{'s' if vps != 1 else ''} per core", fontsize=9)
+    chart = OverheadChart(ax, costs, fractions)
+    chart.update(overhead_curves(costs, constants, vps, fractions), break_evens(keys, constants, vps=vps))
+    ax.set_title(describe.overhead_title(vps), fontsize=9)
     return ax
 
 
@@ -316,7 +287,7 @@ def draw_memory_per_vp(designs: Iterable[str | DesignCosts] | None = None, *, ax
     with mpl.rc_context(RC):
         for i, (vtls, hatch) in enumerate(((1, ""), (2, "//"))):
             vals = [c.pages_per_vp(vtls) for c in costs]
-            bars = ax.bar(x + (i - 0.5) * 0.38, vals, 0.36, color=[design_colour(c.design) for c in costs],
+            bars = ax.bar(x + (i - 0.5) * 0.38, vals, 0.36, color=[design_style(c).colour for c in costs],
                           hatch=hatch, edgecolor="#333333", linewidth=0.5,
                           label="VTL 0 only" if vtls == 1 else "VTL 0 + VTL 1")
             ax.bar_label(bars, fmt="%d", fontsize=8)
@@ -342,15 +313,16 @@ def draw_memory_per_partition(
     with mpl.rc_context(RC):
         for c in costs:
             kib = n * c.bytes_per_vp(vtls) / 1024.0
-            ax.plot(n, kib, design_line(c.design), color=design_colour(c.design),
-                    marker=design_marker(c.design), markersize=4, label=c.design)
+            look = design_style(c)
+            ax.plot(n, kib, linestyle=look.line, color=look.colour, marker=look.marker, markersize=4,
+                    label=c.design)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log", base=10)
         ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
         ax.set_xlabel("VPs in the partition")
         ax.set_ylabel("KiB per partition")
         ax.legend(frameon=False)
-        ax.set_title(f"memory per partition ({'VTL 0 + VTL 1' if vtls == 2 else 'VTL 0 only'} enabled)")
+        ax.set_title(describe.partition_title(vtls))
     return ax
 
 
@@ -378,18 +350,19 @@ def draw_model_vs_host(
     ax = _axes(ax)
     with mpl.rc_context(RC):
         for d in keys:
-            colour = design_colour(d)
+            look = design_style(d)
+            colour = look.colour
             m = model[model["design"] == d]
-            ax.plot(m["vps"], m["ns_design"], design_line(d), color=colour, linewidth=1.6,
+            ax.plot(m["vps"], m["ns_design"], linestyle=look.line, color=colour, linewidth=1.6,
                     label=f"{d} model")
             h = part[part["design"] == d]
             h = h[h["net_ns"] > 0]  # a log axis cannot show a net time lost in the noise
             noisy = (h["overhead_ns"] > 0.5 * h["min_ns"]).to_numpy()
             y = h["net_ns"].to_numpy(dtype=float)
             x = h["vps"].to_numpy(dtype=float)
-            ax.plot(x[~noisy], y[~noisy], linestyle="none", marker=design_marker(d), color=colour,
+            ax.plot(x[~noisy], y[~noisy], linestyle="none", marker=look.marker, color=colour,
                     markersize=5, label=f"{d} host")
-            ax.plot(x[noisy], y[noisy], linestyle="none", marker=design_marker(d), color=colour,
+            ax.plot(x[noisy], y[noisy], linestyle="none", marker=look.marker, color=colour,
                     markerfacecolor="none", markersize=5)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
@@ -397,9 +370,9 @@ def draw_model_vs_host(
         ax.set_xlabel("VPs entered in turn on one core")
         ax.set_ylabel("ns per entry (design-dependent)")
         ax.legend(frameon=False, ncols=2, fontsize=7)
-        ax.set_title(f"model vs {host_mod.LABEL}", fontsize=9)
-        ax.annotate("hollow: numpy call overhead > half the time (unreliable)", (0.0, -0.2),
-                    xycoords="axes fraction", fontsize=7, color="#555555")
+        ax.set_title(describe.model_vs_host_title(host_mod.LABEL), fontsize=9)
+        ax.annotate(describe.host_noise_caption(), (0.0, -0.2), xycoords="axes fraction", fontsize=7,
+                    color="#555555")
     return ax
 
 
@@ -448,13 +421,13 @@ def cost_figures(
         draw_cost_parts(costs, constants, vps=vps, switch_fraction=switch_fraction, ax=a1)
         draw_cost_parts(costs, constants, vps=vps, switch_fraction=switch_fraction, include_fixed=False,
                         ax=a2)
-        fig.suptitle(_unverified_note(), fontsize=7, color="#555555")
+        fig.suptitle(describe.unverified_constants_caption(), fontsize=7, color="#555555")
         figs["cost_parts"] = fig
 
     if "overhead_vs_switch" in wanted:
         fig = new_figure(6.4, 4.0)
         draw_overhead_vs_switch(costs, constants, vps=vps, ax=fig.add_subplot())
-        fig.suptitle(_unverified_note(), fontsize=7, color="#555555")
+        fig.suptitle(describe.unverified_constants_caption(), fontsize=7, color="#555555")
         figs["overhead_vs_switch"] = fig
 
     if "memory" in wanted:
@@ -462,8 +435,7 @@ def cost_figures(
         b1, b2 = fig.subplots(1, 2)
         draw_memory_per_vp(costs, ax=b1)
         draw_memory_per_partition(costs, ax=b2)
-        fig.suptitle(f"one page = {PAGE} B; bank's banks are paravisor heap bytes; APIC and TDVPS pages "
-                     "are the same in every TDX design and not shown", fontsize=7, color="#555555")
+        fig.suptitle(describe.memory_caption(PAGE), fontsize=7, color="#555555")
         figs["memory"] = fig
 
     if "model_vs_host" in wanted and host is not None:
@@ -493,13 +465,11 @@ def write_cost_charts(
 
 __all__ = [
     "CHARTS",
-    "DESIGN_COLOURS",
     "PART_COLOURS",
     "OverheadChart",
     "PartsChart",
     "cost_figures",
-    "default_break_evens",
-    "design_colour",
+    "design_style",
     "draw_cost_parts",
     "draw_memory_per_partition",
     "draw_memory_per_vp",

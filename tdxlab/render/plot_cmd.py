@@ -1,0 +1,65 @@
+"""``tdxlab plot cost --out DIR``: write the cost charts as PNG and SVG.
+
+This sub-command lives in the rendering layer because it draws; the CLI finds it by
+name (:data:`tdxlab.cli.SUBCOMMANDS`) and never imports rendering itself.  Building the
+parser must stay free of plotting libraries, so matplotlib (through
+:mod:`tdxlab.render.charts`) and the host analogue are imported inside the handler.
+The constant options and their checks are shared with ``tdxlab cost``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tdxlab.cli import UsageError
+from tdxlab.cli.args import float_list, int_list
+from tdxlab.cli.cost_cmd import add_constant_args, constants_of
+
+#: What ``tdxlab plot`` can draw.
+TARGETS: tuple[str, ...] = ("cost",)
+
+
+def register(sub: Any) -> None:
+    """Add ``plot`` (target ``cost``) to the ``tdxlab`` parser."""
+    plot = sub.add_parser("plot", help="write charts (target: cost)",
+                          description=f"Write charts as PNG and SVG. Targets: {', '.join(TARGETS)}.")
+    plot.add_argument("target", help=f"what to plot: {', '.join(TARGETS)}")
+    plot.add_argument("--out", required=True, help="directory to write into (created if missing)")
+    plot.add_argument("--vps", default="1", help="VP count for the per-entry charts (default 1)")
+    plot.add_argument("--switch-fraction", default="0", help="switch fraction for the parts chart")
+    plot.add_argument("--no-host", action="store_true",
+                      help="skip the host measurement (no modelled-vs-measured chart)")
+    plot.add_argument("--host-vps", default="1,16,256,1024,4096",
+                      help="VP counts of the host analogue (default 1,16,256,1024,4096)")
+    add_constant_args(plot)
+    plot.set_defaults(func=_plot)
+
+
+def _one(option: str, values: list[Any], raw: str, what: str) -> Any:
+    if len(values) != 1:
+        raise UsageError(f"{option}: give one {what} for the charts, got {raw!r}")
+    return values[0]
+
+
+def _plot(args: argparse.Namespace) -> int:
+    if args.target not in TARGETS:
+        raise UsageError(f"unknown plot target {args.target!r}; known: {', '.join(TARGETS)}")
+    constants = constants_of(args)
+    vps = _one("--vps", int_list("--vps", args.vps), args.vps, "VP count")
+    fraction = _one("--switch-fraction", float_list("--switch-fraction", args.switch_fraction, 0.0, 1.0),
+                    args.switch_fraction, "value")
+    host = None
+    if not args.no_host:
+        from tdxlab.cost.host import measure
+
+        # The host analogue's own default: every registered fix, read now.
+        host = measure(None, int_list("--host-vps", args.host_vps), repeats=3, min_time_ns=500_000.0)
+    from tdxlab.render.charts import write_cost_charts
+
+    for path in write_cost_charts(args.out, constants, vps=vps, switch_fraction=fraction, host=host):
+        print(path)
+    return 0
+
+
+__all__ = ["TARGETS", "register"]
