@@ -127,3 +127,28 @@ def test_register_class_cell_uses_the_owner_colour_key():
     html = register_table_html(["VTL 0"], rows)
     assert f'class="tdxlab-private" style="background: {owner_colour(Owner.PRIVATE)};' in html
     assert "not-a-class" in html and "tdxlab-not-a-class" not in html
+
+
+def test_banner_text_is_the_title_then_one_indented_line_each():
+    from tdxlab import describe
+
+    assert describe.banner_text("anything", []) == ""
+    assert describe.banner_text("Isolation violated", ["rip wrong", "rsp wrong"]) == (
+        "Isolation violated\n  - rip wrong\n  - rsp wrong")
+
+
+def test_vtl_column_headings_say_when_the_truth_was_taken():
+    from tdxlab import describe
+
+    assert describe.vtl_column_heading(1, 0, enabled=False, last_entry=None) == "VTL 1: not enabled on VP 0"
+    assert describe.vtl_column_heading(1, 0, enabled=True, last_entry=None) == (
+        "VTL 1: not entered yet; must observe at its next entry")
+    assert describe.vtl_column_heading(0, 2, enabled=True, last_entry=30) == (
+        "VTL 0: at its last entry (step 30)")
+
+
+def test_moves_are_counted_when_there_are_many():
+    from tdxlab import describe
+
+    assert describe.moves_words(("rsp",), ("cr2",)) == ["rsp made shared", "cr2 made private"]
+    assert describe.moves_words(("a", "b", "c", "d", "e"), ()) == ["5 registers made shared"]

@@ -92,18 +92,18 @@ def test_widget_is_lazy_and_stays_in_sync() -> None:
     assert ui is not None
     # API -> widgets
     ex.select_field("context.gpr_list.rip")
-    assert ui["field"].value == "context.gpr_list.rip"
-    assert _highlighted_bytes(ui["grid"].value) == set(range(0x288, 0x290))
-    assert "rip" in unescape(ui["info"].value)
+    assert ui.field.value == "context.gpr_list.rip"
+    assert _highlighted_bytes(ui.grid.value) == set(range(0x288, 0x290))
+    assert "rip" in unescape(ui.info.value)
     # widgets -> API
-    ui["field"].value = "context.gpr_list.gps.rsp"
+    ui.field.value = "context.gpr_list.gps.rsp"
     assert ex.field == "context.gpr_list.gps.rsp" and ex.highlighted == range(0x220, 0x228)
-    ui["struct"].value = "tdx_vp_context"
+    ui.struct.value = "tdx_vp_context"
     assert ex.struct == "tdx_vp_context" and ex.field is None
-    assert "gpr_list.rip" in [value for _, value in ui["field"].options]
-    ui["field"].value = "gpr_list.rip"
+    assert "gpr_list.rip" in [value for _, value in ui.field.options]
+    ui.field.value = "gpr_list.rip"
     assert ex.highlighted == range(0x178, 0x180)
-    assert _highlighted_bytes(ui["grid"].value) == set(range(0x178, 0x180))
+    assert _highlighted_bytes(ui.grid.value) == set(range(0x178, 0x180))
 
 
 def test_one_html_widget_for_the_grid() -> None:
@@ -112,7 +112,7 @@ def test_one_html_widget_for_the_grid() -> None:
     ex = AnatomyExplorer("hcl_run")
     root = ex.widget
     html_children = [c for c in root.children if isinstance(c, w.HTML)]
-    assert len(html_children) == 2  # the info line and the whole byte grid
+    assert len(html_children) == 3  # the error line, the info line and the whole byte grid
 
 
 def test_anatomy_imports_neither_ipywidgets_nor_matplotlib_until_needed() -> None:

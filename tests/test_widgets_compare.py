@@ -6,18 +6,18 @@ derivations), not from the code under test.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from widget_tree import find, walk
 
-from tdxlab import palette
-from tdxlab.compare import COLUMNS, CompareError
+from tdxlab import describe, palette
+from tdxlab.compare import CompareError
 from tdxlab.owners import Owner
 from tdxlab.scenarios import SCENARIOS, load_scenario
 from tdxlab.sim.designs import DESIGNS
 from tdxlab.sim.trace import dump_trace
 from tdxlab.widgets.compare import DesignComparison
-
-DESIGN_IDS = ["naive", "bank", "split", "snp"]
 
 
 @pytest.fixture
@@ -27,10 +27,10 @@ def dc() -> DesignComparison:
 
 def test_opens_on_the_round_trip(dc: DesignComparison) -> None:
     assert dc.scenario == "secure_call_round_trip"
-    assert list(dc.frame.index) == DESIGN_IDS
+    assert list(dc.frame.index) == list(DESIGNS)  # every registered design, in registry order
     assert dc.frame.loc["naive", "violations"] == 36  # 9 private registers x 2 entries x (clobber + leak)
     assert dc.frame.loc[["bank", "split", "snp"], "violations"].tolist() == [0, 0, 0]
-    assert len(dc.verdicts) == 4
+    assert len(dc.verdicts) == len(DESIGNS)
 
 
 def test_select_scenario(dc: DesignComparison) -> None:
@@ -72,7 +72,7 @@ def test_constructor_checks() -> None:
 
 def test_variant_row(dc: DesignComparison) -> None:
     dc.add_variant(DESIGNS["bank"].variant("bank-no-rsp", drop_private={"rsp"}))
-    assert list(dc.frame.index) == [*DESIGN_IDS, "bank-no-rsp"]
+    assert list(dc.frame.index) == [*DESIGNS, "bank-no-rsp"]
     assert dc.frame.loc["bank-no-rsp", "registers"] == "rsp"
     # the variant stays when the scenario changes
     dc.select_scenario("interrupt_to_vtl1")
@@ -82,13 +82,15 @@ def test_variant_row(dc: DesignComparison) -> None:
 def test_html_marks_broken_and_holding_designs(dc: DesignComparison) -> None:
     html = dc.html
     bad = palette.OWNER_SWATCHES[Owner.PRIVATE].fill
-    # naive row: violations shown with a cross on the alarm colour; the others with a tick
+    # naive row: violations shown with a cross in a "bad" cell; the others with a tick
     naive_row = html.split('data-key="naive"')[1].split("</tr>")[0]
     bank_row = html.split('data-key="bank"')[1].split("</tr>")[0]
-    assert "✗ 36" in naive_row and bad in naive_row
-    assert "✓ 0" in bank_row and bad not in bank_row
+    assert "✗ 36" in naive_row and "tdxlab-bad" in naive_row
+    assert "✓ 0" in bank_row and "tdxlab-bad" not in bank_row
+    # a bad cell is filled with the alarm colour (the table's own CSS)
+    assert re.search(r"td\.tdxlab-bad \{[^}]*background: " + bad, html)
     # every heading carries its meaning as a tooltip
-    assert f'title="{COLUMNS["bytes_per_switch"]}"' in html
+    assert f'title="{describe.COMPARISON_COLUMNS["bytes_per_switch"]}"' in html
     plain = [line for line in dc.verdicts if not set("'&\"<>") & set(line)]
     assert all(line in html for line in plain)
 
@@ -102,7 +104,7 @@ def test_widget_dropdown_and_table(dc: DesignComparison) -> None:
     assert "✗ 36" in table.value
     dropdown.value = "intercept_in_vtl2"
     assert dc.scenario == "intercept_in_vtl2"
-    assert "tdxlab-bad" not in table.value and "intercept_in_vtl2" in table.value
+    assert not re.search(r'class="[^"]*tdxlab-bad', table.value) and "intercept_in_vtl2" in table.value
     # the Python API moves the dropdown too
     dc.select_scenario("secure_call_round_trip")
     assert dropdown.value == "secure_call_round_trip"
@@ -129,4 +131,4 @@ def test_widget_load_button(dc: DesignComparison, tmp_path) -> None:
 
 def test_verdicts_widget(dc: DesignComparison) -> None:
     verdicts = find(dc.widget, "HTML", cls="tdxlab-compare-verdicts")
-    assert verdicts.value.count("<li>") == 4
+    assert verdicts.value.count("<li>") == len(DESIGNS)

@@ -1,15 +1,16 @@
-"""The cost explorer: plain-Python API, in-place redraws under 200 ms, sliders wired, no leaks."""
+"""The cost explorer: plain-Python API, in-place redraws, sliders wired, no leaks.
+
+How fast a redraw is belongs to a benchmark, not to a unit test (house rule).
+"""
 
 from __future__ import annotations
 
-import time
-
 import ipywidgets as widgets
 import pytest
+from facts import BANK_BYTES, SPLIT_SWITCH_BYTES
 
+from tdxlab.sim.designs import DESIGNS
 from tdxlab.widgets.cost import SLIDERS, CostExplorer
-
-DESIGN_IDS = ["naive", "bank", "split", "snp"]
 
 
 @pytest.fixture(scope="module")
@@ -23,11 +24,12 @@ def test_plain_api(explorer: CostExplorer) -> None:
     ex = explorer.set(switch_fraction=0.5, vps=1)
     assert ex is explorer
     frame = ex.frame.set_index("design")
-    assert list(frame.index) == DESIGN_IDS
-    # split copies 120 B on half the entries; bank 180 B on every entry
-    assert frame.loc["split", "bytes_copied_per_entry"] == 60
-    assert frame.loc["bank", "bytes_copied_per_entry"] == 180
-    assert frame.loc["bank", "cpu_share"] == pytest.approx(frame.loc["bank", "ns_per_entry"] * 1e4 / 1e9)
+    assert list(frame.index) == list(DESIGNS)  # every registered design, in registry order
+    # split copies its switch bytes on half the entries; bank its bank both ways on every entry
+    assert frame.loc["split", "bytes_copied_per_entry"] == SPLIT_SWITCH_BYTES / 2
+    assert frame.loc["bank", "bytes_copied_per_entry"] == 2 * BANK_BYTES
+    # the share of one CPU at the default 10^4 entries/s: 10^4 x ns per entry / 10^9 ns per s
+    assert frame.loc["bank", "cpu_share"] == pytest.approx(frame.loc["bank", "ns_per_entry"] * 1e-5)
     assert any(s.startswith("split is cheaper than bank") for s in ex.sentences())
     assert ex.png()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -49,19 +51,13 @@ def test_bad_settings_change_nothing(explorer: CostExplorer) -> None:
     assert (explorer.vps, explorer.switch_fraction, explorer.constants) == before
 
 
-def test_redraw_updates_artists_in_place_under_200_ms(explorer: CostExplorer) -> None:
+def test_redraw_updates_artists_in_place(explorer: CostExplorer) -> None:
     fig = explorer.figure
     artists = explorer._dynamic()
     line = explorer._overhead.lines["split"]
     old_y = list(line.get_ydata())
-    explorer.set(switch_fraction=0.1)  # warm the background for these axis limits
-    times = []
     for f in (0.2, 0.4, 0.6, 0.8):
-        t0 = time.perf_counter()
         explorer.set(switch_fraction=f)
-        times.append((time.perf_counter() - t0) * 1000)
-    assert min(times) < 200, times
-    assert sorted(times)[len(times) // 2] < 200, times
     assert explorer.figure is fig and explorer._dynamic() == artists  # same figure, same artists
     here = explorer._overhead.here.get_xdata()
     assert list(here) == [0.8, 0.8]
@@ -69,11 +65,22 @@ def test_redraw_updates_artists_in_place_under_200_ms(explorer: CostExplorer) ->
     assert list(line.get_ydata()) != old_y  # the same line moved
 
 
+def test_png_is_the_figure_as_drawn() -> None:
+    ex = CostExplorer(["bank", "split"])
+    first = ex.png()
+    assert first[:8] == b"\x89PNG\r\n\x1a\n"
+    assert ex.png() == first  # a repaint over the kept background gives the same pixels
+    ex.set(switch_fraction=0.7)
+    assert ex.png() != first  # the 'you are here' line moved
+
+
 def test_sliders_drive_the_model(explorer: CostExplorer) -> None:
-    c = explorer._controls
+    ui = explorer._ui
+    assert ui is not None
+    c = ui.controls
     assert all(getattr(c[k], "continuous_update", True) is False for k in c)
     assert set(SLIDERS) <= set(c)
-    image = explorer._image
+    image = ui.image
     assert isinstance(image, widgets.Image)
     before = image.value
     c["switch_fraction"].value = 0.9  # type: ignore[attr-defined]
@@ -86,11 +93,24 @@ def test_sliders_drive_the_model(explorer: CostExplorer) -> None:
     # the Python API moves the sliders too
     explorer.set(switch_fraction=0.25)
     assert c["switch_fraction"].value == pytest.approx(0.25)  # type: ignore[attr-defined]
-    assert "unverified" in explorer._text.value.lower()  # type: ignore[union-attr]
+    assert "unverified" in ui.text.value.lower()
+
+
+def test_bad_slider_value_shows_one_line_and_keeps_the_model(explorer: CostExplorer) -> None:
+    ui = explorer._ui
+    assert ui is not None
+    before = explorer.constants
+    ui.controls["cpu_ghz"].value = 1.0
+    ui.guard(lambda: explorer.set(cpu_ghz=-1.0))
+    assert "tdxlab-error" in ui.error.value and "cpu_ghz" in ui.error.value
+    assert explorer.constants.cpu_ghz == 1.0 and ui.controls["cpu_ghz"].value == 1.0
+    explorer.set(cpu_ghz=before.cpu_ghz)
+    assert ui.error.value == ""
 
 
 def test_unverified_constants_are_flagged_on_their_sliders(explorer: CostExplorer) -> None:
-    c = explorer._controls
+    assert explorer._ui is not None
+    c = explorer._ui.controls
     assert "⚠" in c["tdx_entry_cycles"].description  # type: ignore[attr-defined]
     assert "⚠" not in c["l1_ns"].description  # type: ignore[attr-defined]
 

@@ -76,7 +76,7 @@ def test_replay_before_search() -> None:
 
 
 def test_presets_are_offered_and_break() -> None:
-    assert {"naive", "bank", "split", "snp", "bank-no-rsp"} <= set(design_choices())
+    assert {*DESIGNS, "bank-no-rsp"} <= set(design_choices())
     f = CounterexampleFinder("bank-no-rsp")
     r = f.search(budget=0)
     assert r.found and {v.reg for v in r.violations} == {"rsp"}  # pre-#1178: RSP not banked

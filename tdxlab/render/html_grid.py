@@ -39,6 +39,7 @@ from tdxlab.palette import (
     OUTSIDE,
     OWNER_SWATCHES,
 )
+from tdxlab.render.css import MONO, SMALL_FONT
 
 #: Owner code of bytes that belong to no structure (after the ``Owner`` codes of ``owner_bytes``).
 OUTSIDE_CODE = len(Owner)
@@ -155,8 +156,6 @@ def _runs(keys: np.ndarray) -> Iterator[tuple[int, int]]:
 
 
 # --- styling ----------------------------------------------------------------------------------------
-_FONT = "font-family: var(--jp-ui-font-family, sans-serif); font-size: 12px;"
-_MONO = "font-family: var(--jp-code-font-family, monospace); font-size: 12px;"
 _FG, _BG, _MUTED = "#1d1d1f", "#ffffff", "#5f6368"
 #: Width of one byte in the HTML grid, in CSS pixels (64 bytes -> 640 px per line).
 BYTE_PX = 10
@@ -270,17 +269,17 @@ def byte_grid_html(
     outside_tip = escape(span.outside_label)
     paths = [escape(r.path) for r in leaves]
     codes = [_OWNERS.index(r.owner) for r in leaves]
-    out = [f'<div class="tdxlab-bytegrid" style="{_FONT} color: {_FG}; background: {_BG}; '
+    out = [f'<div class="tdxlab-bytegrid" style="{SMALL_FONT} color: {_FG}; background: {_BG}; '
            f'padding: 6px; display: inline-block;">']
     if caption:
         out.append(f'<div class="tdxlab-caption" style="font-weight: 600; margin-bottom: 4px;">'
                    f"{escape(caption)}</div>")
     row_style = f"display: flex; height: {_ROW_PX}px; margin-bottom: 1px;"
-    off_style = (f"{_MONO} flex: none; width: {_OFF_PX}px; color: {_MUTED}; text-align: right; "
+    off_style = (f"{MONO} flex: none; width: {_OFF_PX}px; color: {_MUTED}; text-align: right; "
                  f"padding-right: 6px; line-height: {_ROW_PX}px;")
     ruler = "".join(f'<span style="flex: none; width: {8 * BYTE_PX}px; text-align: left;">+{c:#04x}</span>'
                     for c in range(0, CACHE_LINE, 8))
-    out.append(f'<div class="tdxlab-ruler" style="display: flex; {_MONO} font-size: 10px; color: {_MUTED};">'
+    out.append(f'<div class="tdxlab-ruler" style="display: flex; {MONO} font-size: 10px; color: {_MUTED};">'
                f'<span style="flex: none; width: {_OFF_PX}px; padding-right: 6px;"></span>{ruler}</div>')
     used_owners: set[Owner] = set()
     has_outside = False
@@ -364,7 +363,7 @@ def hexdump_html(
             + f'  <span class="tdxlab-hnames" style="color: {_MUTED};">{escape(", ".join(names))}</span>'
             + "</div>"
         )
-    return (f'<div class="tdxlab-hexdump" style="{_MONO} color: {_FG}; background: {_BG}; padding: 6px; '
+    return (f'<div class="tdxlab-hexdump" style="{MONO} color: {_FG}; background: {_BG}; padding: 6px; '
             f'overflow-x: auto;">{"".join(lines)}</div>')
 
 

@@ -18,8 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from tdxlab import describe
 from tdxlab.owners import Owner
 from tdxlab.palette import label_colour, owner_colour
+from tdxlab.render.css import FONT, MONO
 
 #: Colours of the panels (explicit pairs: readable on light and dark themes).
 BANNER_BG = "#b3261e"
@@ -32,8 +34,6 @@ ACCENT_BG = "#1f5aa6"
 ACCENT_FG = "#ffffff"
 MUTED_FG = "#5f6368"
 
-_FONT = "font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px;"
-_MONO = "font-family: var(--jp-code-font-family, monospace); font-size: 12px;"
 _NUM = 'style="text-align: right; padding: 1px 6px; white-space: nowrap;"'
 
 
@@ -52,7 +52,7 @@ def event_html(position: str, event: str, note: str = "", detail: str = "") -> s
     ``note`` the simulator's note; ``detail`` a further sentence (e.g. the next event).
     """
     parts = [
-        f'<div class="tdxlab-event" style="{_FONT} padding: 6px 10px; border-left: 4px solid '
+        f'<div class="tdxlab-event" style="{FONT} padding: 6px 10px; border-left: 4px solid '
         f'{ACCENT_BG}; background: {NEUTRAL_BG}; color: {NEUTRAL_FG};">',
         f'<div class="tdxlab-position" style="color: {MUTED_FG};">{escape(position)}</div>',
         f'<div class="tdxlab-event-text" style="font-weight: 600;">{escape(event)}</div>',
@@ -84,18 +84,15 @@ def active_vtls_html(
     for vp, (vtl, enabled) in enumerate(zip(active, vtl1_enabled, strict=True)):
         fg, bg = (ACCENT_FG, ACCENT_BG) if vp == shown else (NEUTRAL_FG, NEUTRAL_BG)
         border = f"2px solid {NEUTRAL_FG}" if vp == touched else f"1px solid {MUTED_FG}"
-        vtls = "VTL 0 and 1 enabled" if enabled else "only VTL 0 enabled"
-        roles = [r for r, on in (("shown below", vp == shown), ("this step's VP", vp == touched)) if on]
-        title = f"VP {vp}: running VTL {vtl}; {vtls}" + (f" ({', '.join(roles)})" if roles else "")
+        title = describe.vp_chip_title(vp, vtl, enabled=enabled, shown=vp == shown, touched=vp == touched)
         chips.append(
             f'<span class="tdxlab-vp" data-vp="{vp}" data-vtl="{vtl}" title="{escape(title)}" '
             f'style="display: inline-block; margin: 1px; padding: 0 4px; border: {border}; '
-            f'border-radius: 3px; background: {bg}; color: {fg}; {_MONO}">'
+            f'border-radius: 3px; background: {bg}; color: {fg}; {MONO}">'
             f"{vp}:{vtl}{'' if enabled else '·'}</span>"
         )
-    legend = (f'<span style="color: {MUTED_FG};">Active VTL per VP (VP:VTL; · = VTL 1 not '
-              "enabled; bold border = this step's VP; filled = pages shown below)</span><br>")
-    return f'<div class="tdxlab-vps" style="{_FONT}">{legend}{"".join(chips)}</div>'
+    legend = f'<span style="color: {MUTED_FG};">{escape(describe.VP_CHIPS_LEGEND)}</span><br>'
+    return f'<div class="tdxlab-vps" style="{FONT}">{legend}{"".join(chips)}</div>'
 
 
 # --- truth versus observed ----------------------------------------------------------------------
@@ -155,7 +152,7 @@ def register_table_html(headings: Sequence[str], rows: Sequence[RegisterRow], ca
         for cell in row.cells:
             exp, obs = _hex(cell.expected), _hex(cell.observed)
             if cell.mismatch:
-                tip = escape(f"{row.reg}: expected {exp}, observed {obs}")
+                tip = escape(describe.mismatch_tooltip(row.reg, exp, obs))
                 style = (f'style="background: {MISMATCH_BG}; color: {MISMATCH_FG}; font-weight: 700; '
                          'text-align: right; padding: 1px 6px; white-space: nowrap;"')
                 cells.append(f'<td {_NUM}>{exp}</td><td class="tdxlab-mismatch" title="{tip}" {style}>'
@@ -166,10 +163,10 @@ def register_table_html(headings: Sequence[str], rows: Sequence[RegisterRow], ca
         body.append(f'<tr{cls} data-reg="{escape(row.reg)}">'
                     f'<td style="font-weight: 600;">{escape(row.reg)}</td>'
                     f"{_owner_cell(row.owner)}{''.join(cells)}</tr>")
-    cap = (f'<caption style="caption-side: top; text-align: left; color: {MUTED_FG}; {_FONT}">'
+    cap = (f'<caption style="caption-side: top; text-align: left; color: {MUTED_FG}; {FONT}">'
            f"{escape(caption)}</caption>" if caption else "")
     return (
-        f'<div class="tdxlab-registers" style="max-height: 320px; overflow: auto; margin: 6px 0; {_MONO}">'
+        f'<div class="tdxlab-registers" style="max-height: 320px; overflow: auto; margin: 6px 0; {MONO}">'
         f'<table style="border-collapse: collapse; color: {NEUTRAL_FG}; background: #ffffff;">{cap}'
         f'<thead><tr><th {th}>register</th><th {th}>class</th>{head1}</tr>'
         f"<tr><th {th}></th><th {th}></th>{head2}</tr></thead>"
@@ -191,7 +188,7 @@ def banner_html(title: str, lines: Sequence[str]) -> str:
     li = 'style="margin: 0; padding: 1px 0; line-height: 1.3;"'
     items = "".join(f'<li class="tdxlab-violation" {li}>{escape(line)}</li>' for line in lines)
     return (
-        f'<div class="tdxlab-banner" role="alert" style="{_FONT} background: {BANNER_BG}; '
+        f'<div class="tdxlab-banner" role="alert" style="{FONT} background: {BANNER_BG}; '
         f'color: {BANNER_FG}; padding: 8px 12px; border-radius: 4px;">'
         f'<div style="font-weight: 700; font-size: 14px;">⚠ {escape(title)}</div>'
         f'<ul style="margin: 4px 0 0 0; padding-left: 20px; max-height: 230px; overflow-y: auto;">'
@@ -203,7 +200,7 @@ def error_html(message: str) -> str:
     """The widget's error line (bad input); empty string when there is no error."""
     if not message:
         return ""
-    return (f'<div class="tdxlab-error" style="{_FONT} color: {MISMATCH_FG}; background: {MISMATCH_BG}; '
+    return (f'<div class="tdxlab-error" style="{FONT} color: {MISMATCH_FG}; background: {MISMATCH_BG}; '
             f'padding: 4px 8px;">{escape(message)}</div>')
 
 
@@ -211,7 +208,7 @@ def error_html(message: str) -> str:
 def section_html(title: str, body: str, subtitle: str = "", *, cls: str = "tdxlab-page") -> str:
     """A titled block around trusted HTML (``body`` is not escaped: it comes from html_grid)."""
     sub = f'<div style="color: {MUTED_FG};">{escape(subtitle)}</div>' if subtitle else ""
-    return (f'<div class="{escape(cls)}" style="{_FONT} margin: 6px 0;">'
+    return (f'<div class="{escape(cls)}" style="{FONT} margin: 6px 0;">'
             f'<div style="font-weight: 600;">{escape(title)}</div>{sub}{body}</div>')
 
 

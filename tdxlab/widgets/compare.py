@@ -1,4 +1,4 @@
-"""The design comparison widget: pick a trace, see the four designs side by side.
+"""The design comparison widget: pick a trace, see every registered design side by side.
 
 Plain-Python API first, widget second::
 
@@ -9,28 +9,35 @@ Plain-Python API first, widget second::
     dc.load_trace("my.jsonl")
     dc.widget                # Dropdown + trace file box + table + verdicts (built on first use)
 
-The numbers are :func:`tdxlab.compare.compare`'s; this module only turns the frame
-into one HTML table (tooltips on every heading, colour plus a ✓/✗ mark so nothing is
-told by colour alone, Okabe-Ito colours from :mod:`tdxlab.palette`).
+The numbers are :func:`tdxlab.compare.compare`'s and the words :mod:`tdxlab.describe`'s;
+this module only turns the frame into one table, a pandas ``Styler`` (tooltips on every
+heading, colour plus a ✓/✗ mark so nothing is told by colour alone, Okabe-Ito colours
+from :mod:`tdxlab.palette`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import hashlib
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import traitlets
 
-from tdxlab import palette
-from tdxlab.compare import COLUMNS, CompareError, Comparison, compare
+from tdxlab import describe, palette
+from tdxlab.compare import CompareError, Comparison, compare
 from tdxlab.owners import Owner
-from tdxlab.render.stepper_views import error_html, section_html
+from tdxlab.render.css import FONT
+from tdxlab.render.stepper_views import section_html
 from tdxlab.scenarios import SCENARIOS
 from tdxlab.sim.designs import Design
 from tdxlab.sim.events import Event
-from tdxlab.widgets._lazy import LazyUI
+from tdxlab.widgets._base import WidgetModel, WidgetUI
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style_render import CSSDict
 
 #: The scenario a fresh comparison opens on: the round trip of openvmm #746.
 DEFAULT_SCENARIO = "secure_call_round_trip"
@@ -51,74 +58,93 @@ TABLE_COLUMNS: dict[str, str] = {
 }
 #: Count columns: 0 is good (✓), more is bad (✗).
 COUNT_COLUMNS = frozenset({"violations", "clobber", "leak", "stale"})
-
-_FONT = "font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px;"
-_CELL = "padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: right;"
 #: Columns holding words rather than numbers: left-aligned, allowed to wrap.
-TEXT_COLUMNS = frozenset({"registers", "first_violation", "title"})
+TEXT_COLUMNS = frozenset({"registers", "title"})
+
+_CELL = "padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: right; white-space: nowrap;"
 
 
-def _colours() -> tuple[str, str, str, str]:
-    """(good fg, good bg, bad fg, bad bg): Okabe-Ito vermillion (the palette's alarm colour) for bad.
+def _styles() -> list[CSSDict]:
+    """The table's CSS: cells, headings, caption and the good/bad count classes.
 
-    Black text on vermillion keeps a WCAG contrast above 4.5:1 (the palette's private
-    swatch uses the same pair); good cells stay unfilled.  The ✓/✗ mark carries the
-    meaning for readers who cannot tell the colours apart, or print in grey.
+    Bad counts are Okabe-Ito vermillion (the palette's alarm colour) with black text, a
+    WCAG contrast above 4.5:1 (the palette's private swatch uses the same pair); good
+    counts stay unfilled.  The ✓/✗ mark carries the meaning for readers who cannot tell
+    the colours apart, or print in grey.
     """
     bad = palette.OWNER_SWATCHES[Owner.PRIVATE]
-    return "#000000", "transparent", bad.label, bad.fill
+    return [
+        {"selector": "th, td", "props": _CELL},
+        {"selector": "th.row_heading, th.index_name", "props": "text-align: left;"},
+        {"selector": "caption", "props": "caption-side: top; text-align: left; padding: 2px 0;"},
+        {"selector": "td.tdxlab-count", "props": "font-weight: 600;"},
+        {"selector": "td.tdxlab-good", "props": "color: #000000; background: transparent;"},
+        {"selector": "td.tdxlab-bad", "props": f"color: {bad.label}; background: {bad.fill};"},
+    ]
 
 
-def _cell(column: str, value: Any) -> str:
-    """One table cell: counts get a mark and a colour, numbers a fixed format."""
-    good_fg, good_bg, bad_fg, bad_bg = _colours()
+def _number(column: str) -> Any:
+    """The formatter of one column: counts get a mark, numbers a fixed format, gaps a dash."""
     if column in COUNT_COLUMNS:
-        n = int(value)
-        fg, bg, mark = (bad_fg, bad_bg, "✗") if n else (good_fg, good_bg, "✓")
-        return (f'<td class="tdxlab-count {"tdxlab-bad" if n else "tdxlab-good"}" '
-                f'style="{_CELL} color: {fg}; background: {bg}; font-weight: 600; white-space: nowrap;">'
-                f"{mark} {n}</td>")
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        text = "–"
-    elif isinstance(value, float):
-        text = f"{value:,.0f}" if value.is_integer() and not column.startswith("ns_") else f"{value:,.1f}"
-    else:
-        text = str(value)
-    align = " text-align: left;" if column in TEXT_COLUMNS else " white-space: nowrap;"
-    return f'<td style="{_CELL}{align}">{escape(text)}</td>'
+        return lambda v: f"{'✗' if int(v) else '✓'} {int(v)}"
+
+    def fmt(value: Any) -> str:
+        if isinstance(value, float):
+            whole = value.is_integer() and not column.startswith("ns_")
+            return f"{value:,.0f}" if whole else f"{value:,.1f}"
+        return str(value)
+
+    return fmt
+
+
+def _label(text: str, tip: str, key: str | None = None) -> str:
+    """A heading's HTML: its text, its tooltip and (for a row) its ``data-key``, escaped."""
+    data = f' data-key="{escape(key)}"' if key is not None else ""
+    return f'<span{data} title="{escape(tip)}">{escape(text)}</span>'
 
 
 def frame_table_html(
     frame: pd.DataFrame,
-    columns: dict[str, str],
+    columns: Mapping[str, str],
     *,
     index_title: str = "design",
-    index_tooltips: dict[str, str] | None = None,
+    index_tooltips: Mapping[str, str] | None = None,
     caption: str = "",
-    tooltips: dict[str, str] | None = None,
+    tooltips: Mapping[str, str] | None = None,
 ) -> str:
-    """One HTML table of ``frame`` (rows as they are) showing ``columns`` under short headings.
+    """``frame`` (rows as they are) as one HTML table, a pandas ``Styler``, with short headings.
 
     Shared by the comparison, the finder and the "your design" widgets so that the
-    three tables read alike.  Heading tooltips come from ``tooltips`` (default: the
-    meanings in :data:`tdxlab.compare.COLUMNS`).
+    tables read alike.  Heading tooltips (``title`` attributes) come from ``tooltips``
+    (default: the column meanings, :data:`tdxlab.describe.COMPARISON_COLUMNS`); each
+    row heading carries ``data-key`` (its index label) and its ``index_tooltips`` entry.
     """
-    tips = COLUMNS if tooltips is None else tooltips
-    head = [f'<th style="{_CELL} text-align: left;">{escape(index_title)}</th>']
-    for col, title in columns.items():
-        align = " text-align: left;" if col in TEXT_COLUMNS else ""
-        head.append(f'<th title="{escape(tips.get(col, ""))}" style="{_CELL}{align}">{escape(title)}</th>')
-    body = []
-    for key, row in frame.iterrows():
-        tip = (index_tooltips or {}).get(str(key), "")
-        cells = [f'<th scope="row" title="{escape(tip)}" style="{_CELL} text-align: left;">'
-                 f'{escape(str(key))}</th>']
-        cells += [_cell(col, row[col]) for col in columns]
-        body.append(f'<tr data-key="{escape(str(key))}">{"".join(cells)}</tr>')
-    cap = (f'<caption style="caption-side: top; text-align: left; padding: 2px 0;">{escape(caption)}'
-           "</caption>") if caption else ""
-    return (f'<table class="tdxlab-table" style="{_FONT} border-collapse: collapse;">{cap}'
-            f'<thead><tr>{"".join(head)}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+    tips = describe.COMPARISON_COLUMNS if tooltips is None else tooltips
+    row_tips = index_tooltips or {}
+    shown = frame[list(columns)].copy()
+    shown.columns.name = index_title
+    shown.index.name = None
+    classes = pd.DataFrame("", index=shown.index, columns=shown.columns)
+    for col in COUNT_COLUMNS & set(columns):
+        classes[col] = ["tdxlab-count " + ("tdxlab-bad" if int(v) else "tdxlab-good") for v in shown[col]]
+    # The id scopes the CSS to this table; derived from the content, so the same table gives
+    # the same bytes (deterministic) and two different tables on one page never share it.
+    uuid = hashlib.sha1(f"{caption}\n{shown.to_csv()}".encode()).hexdigest()[:10]
+    styler = (
+        shown.style.set_uuid(uuid)
+        .format({c: _number(c) for c in columns}, na_rep="–", escape="html")
+        .format_index(lambda c: _label(columns[str(c)], tips.get(str(c), "")), axis=1, escape=None)
+        .format_index(lambda k: _label(str(k), row_tips.get(str(k), ""), key=str(k)), axis=0, escape=None)
+        .set_td_classes(classes)
+        .set_table_styles(_styles())
+        .set_table_attributes(f'class="tdxlab-table" style="{FONT} border-collapse: collapse;"')
+    )
+    text: list[Hashable] = [c for c in columns if c in TEXT_COLUMNS]
+    if text:
+        styler = styler.set_properties(subset=text, **{"text-align": "left", "white-space": "normal"})
+    if caption:
+        styler = styler.set_caption(escape(caption))
+    return styler.to_html()
 
 
 def comparison_html(comparison: Comparison) -> str:
@@ -126,18 +152,21 @@ def comparison_html(comparison: Comparison) -> str:
     frame = comparison.frame
     tips = {str(key): str(row["title"]) + (" (variant)" if row["variant"] else "")
             for key, row in frame.iterrows()}
-    caption = f"{comparison.label}: {len(comparison.events)} events"
+    caption = describe.comparison_caption(comparison.label, len(comparison.events))
     return frame_table_html(frame, TABLE_COLUMNS, index_tooltips=tips, caption=caption)
 
 
 def verdicts_html(lines: Sequence[str]) -> str:
     """The verdict lines as a short list."""
     items = "".join(f"<li>{escape(line)}</li>" for line in lines)
-    return f'<ul class="tdxlab-verdicts" style="{_FONT} margin: 4px 0; padding-left: 20px;">{items}</ul>'
+    return f'<ul class="tdxlab-verdicts" style="{FONT} margin: 4px 0; padding-left: 20px;">{items}</ul>'
 
 
-class DesignComparison(LazyUI["_ComparisonUI"]):
-    """The four designs (plus optional variants) on one scenario or trace file."""
+class DesignComparison(WidgetModel["_ComparisonUI"]):
+    """Every registered design (plus optional variants) on one scenario or trace file."""
+
+    scenario = traitlets.Unicode(None, allow_none=True, read_only=True,
+                                 help="the scenario shown, or None for a trace file")
 
     def __init__(
         self,
@@ -147,17 +176,16 @@ class DesignComparison(LazyUI["_ComparisonUI"]):
         variants: Iterable[Design] = (),
     ) -> None:
         """Compare on ``scenario`` (default: the secure-call round trip) or on ``trace``."""
+        super().__init__()
         if scenario is not None and trace is not None:
             raise CompareError("give a scenario or a trace, not both")
         self._variants = tuple(variants)
         if trace is not None:
             self._comparison = self._compare_trace(trace)
-            self._scenario: str | None = None
         else:
             name = DEFAULT_SCENARIO if scenario is None else scenario
             self._comparison = self._compare_scenario(name)
-            self._scenario = name
-        self._ui: _ComparisonUI | None = None
+            self.set_trait("scenario", name)
 
     def _compare_scenario(self, name: str) -> Comparison:
         if not isinstance(name, str) or name not in SCENARIOS:
@@ -171,6 +199,13 @@ class DesignComparison(LazyUI["_ComparisonUI"]):
             raise CompareError(f"{trace!r} is a scenario; use select_scenario({trace!r})")
         return compare(trace, variants=self._variants)
 
+    def _commit(self, comparison: Comparison, scenario: str | None) -> DesignComparison:
+        with self.hold_trait_notifications():
+            self._comparison = comparison
+            self.set_trait("scenario", scenario)
+            self._changed()
+        return self
+
     # --- state ----------------------------------------------------------------------------------
     @property
     def comparison(self) -> Comparison:
@@ -183,11 +218,6 @@ class DesignComparison(LazyUI["_ComparisonUI"]):
         return self._comparison.frame
 
     @property
-    def scenario(self) -> str | None:
-        """The scenario shown, or None for a trace file."""
-        return self._scenario
-
-    @property
     def label(self) -> str:
         """What the table is about (scenario name or file name)."""
         return self._comparison.label
@@ -195,7 +225,7 @@ class DesignComparison(LazyUI["_ComparisonUI"]):
     @property
     def verdicts(self) -> list[str]:
         """One line per design, in words."""
-        return self._comparison.verdicts()
+        return describe.verdicts(self._comparison)
 
     @property
     def html(self) -> str:
@@ -205,30 +235,20 @@ class DesignComparison(LazyUI["_ComparisonUI"]):
     # --- actions --------------------------------------------------------------------------------
     def select_scenario(self, name: str) -> DesignComparison:
         """Compare on another built-in scenario (unchanged if ``name`` is unknown: one-line error)."""
-        comp = self._compare_scenario(name)
-        self._comparison, self._scenario = comp, name
-        self._refresh()
-        return self
+        return self._commit(self._compare_scenario(name), name)
+
+    load_scenario = select_scenario  # the name the Stepper uses (what the shared trace controls call)
 
     def load_trace(self, trace: str | Path | Sequence[Event]) -> DesignComparison:
         """Compare on a trace file (``.jsonl``) or a list of events."""
-        comp = self._compare_trace(trace)
-        self._comparison, self._scenario = comp, None
-        self._refresh()
-        return self
+        return self._commit(self._compare_trace(trace), None)
 
     def add_variant(self, design: Design) -> DesignComparison:
         """Add a reviewer's variant as one more row (the trace stays)."""
         variants = (*self._variants, design)
         comp = compare(list(self._comparison.events), variants=variants)
         self._variants = variants
-        self._comparison = Comparison(self._comparison.label, comp.events, comp.outcomes)
-        self._refresh()
-        return self
-
-    def _refresh(self) -> None:
-        if self._ui is not None:
-            self._ui.refresh()
+        return self._commit(Comparison(self._comparison.label, comp.events, comp.outcomes), self.scenario)
 
     # --- UI -------------------------------------------------------------------------------------
     def _build_ui(self) -> _ComparisonUI:
@@ -239,57 +259,33 @@ class DesignComparison(LazyUI["_ComparisonUI"]):
         return f"<DesignComparison {self.label}: {', '.join(self.frame.index)}>"
 
 
-class _ComparisonUI:
+class _ComparisonUI(WidgetUI):
     """The widgets of one DesignComparison; every handler calls its public API."""
 
     def __init__(self, dc: DesignComparison) -> None:
         import ipywidgets as w
 
+        super().__init__(dc)
         self.dc = dc
-        self._syncing = False
-        self.scenario = w.Dropdown(options=list(SCENARIOS), value=dc.scenario, description="Scenario",
-                                   layout=w.Layout(width="330px"))
-        self.path = w.Text(placeholder="path/to/trace.jsonl", description="Trace file",
-                           layout=w.Layout(width="320px"))
-        self.load = w.Button(description="Load trace", tooltip="compare the designs on this trace file")
-        self.error = w.HTML()
+        source = self.trace_source(dc, "compare the designs on this trace file")
         self.table = w.HTML()
         self.table.add_class("tdxlab-compare-table")
         self.verdicts = w.HTML()
         self.verdicts.add_class("tdxlab-compare-verdicts")
-        self.scenario.observe(self._on_scenario, names="value")
-        self.load.on_click(lambda _b: self._guard(lambda: dc.load_trace(self.path.value)))
-        self.root = w.VBox([w.HBox([self.scenario, self.path, self.load]), self.error, self.table,
+        self.root = w.VBox([source, self.error, self.table,
                             self.verdicts])
         self.root.add_class("tdxlab-compare")
         self.refresh()
 
-    def _guard(self, action: Callable[[], object]) -> None:
-        try:
-            action()
-        except (CompareError, ValueError) as exc:
-            self.error.value = error_html(str(exc))
-            self.refresh(keep_error=True)
-        else:
-            self.error.value = ""
-            self.refresh()
+    def sync(self) -> None:
+        """The dropdown shows the scenario compared (none for a trace file)."""
+        self.scenario.value = self.dc.scenario
 
-    def _on_scenario(self, change: dict[str, Any]) -> None:
-        new = change["new"]
-        if not self._syncing and new is not None and new != self.dc.scenario:
-            self._guard(lambda: self.dc.select_scenario(new))
-
-    def refresh(self, keep_error: bool = False) -> None:
-        """Redraw the table and verdicts and sync the dropdown with the comparison."""
-        self._syncing = True
-        try:
-            self.scenario.value = self.dc.scenario
-        finally:
-            self._syncing = False
-        if not keep_error:
-            self.error.value = ""
-        self.table.value = section_html("Four designs, one trace", comparison_html(self.dc.comparison),
-                                        "hover a heading for what it counts; ✗ = isolation broken",
+    def redraw(self) -> None:
+        """The table and the verdicts."""
+        comparison = self.dc.comparison
+        self.table.value = section_html(describe.comparison_title(len(comparison.outcomes)),
+                                        comparison_html(comparison), describe.COMPARISON_HINT,
                                         cls="tdxlab-compare-section")
         self.verdicts.value = verdicts_html(self.dc.verdicts)
 

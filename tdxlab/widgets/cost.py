@@ -6,13 +6,16 @@ Plain-Python API first, widget second::
     ex.frame          # one row per design: counts, ns by part, total, cpu share
     ex.figure         # the matplotlib Figure (parts chart + overhead-vs-switch chart)
     ex.sentences()    # the break-even findings in words
+    ex.png()          # the figure as PNG bytes (what the widget shows)
     ex.widget         # the ipywidgets UI (built on first use)
 
 The figure is built once; :meth:`CostExplorer.set` recomputes the model (a
-few-row sweep) and moves the existing bars, lines and markers, then renders the
-figure into one ``widgets.Image`` — no ``clear_output`` flicker and no new figure
+few-row sweep) and moves the existing bars, lines and markers; the UI then renders
+the figure into one ``widgets.Image`` — no ``clear_output`` flicker and no new figure
 per change (the figure is not registered with pyplot, so nothing leaks).  Sliders
 use ``continuous_update=False``: a redraw happens when a slider is released.
+ipywidgets is imported only when the UI is built and matplotlib only when an explorer
+is made; the PNG is written by matplotlib.
 """
 
 from __future__ import annotations
@@ -20,22 +23,22 @@ from __future__ import annotations
 import io
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from html import escape
+from typing import TYPE_CHECKING, Any
 
-import ipywidgets as widgets
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
-import PIL.Image
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+import traitlets
 
 from tdxlab import describe
 from tdxlab.cost.accounting import DesignCosts, account
 from tdxlab.cost.constants import CONSTANTS, DEFAULT, CostConstants, with_overrides
-from tdxlab.cost.sweep import BreakEven, summary
-from tdxlab.render import charts
+from tdxlab.cost.sweep import BreakEven, break_evens, summary
+from tdxlab.widgets._base import WidgetModel, WidgetUI
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: Workload settings :meth:`CostExplorer.set` accepts besides the constants.
 WORKLOAD = ("vps", "switch_fraction", "entries_per_s")
@@ -59,8 +62,30 @@ SLIDERS: dict[str, tuple[float, float, float]] = {
 }
 
 
-class CostExplorer:
+def _workload(changes: dict[str, float], vps: int, switch_fraction: float,
+              entries_per_s: float) -> tuple[int, float, float]:
+    """The workload after ``changes``, checked: one-line errors naming the setting."""
+    raw_vps = changes.get("vps", vps)
+    if isinstance(raw_vps, bool) or not isinstance(raw_vps, int | np.integer) or raw_vps < 1:
+        raise ValueError(f"vps must be a positive integer, got {raw_vps!r}")
+    f = float(changes.get("switch_fraction", switch_fraction))
+    if not 0.0 <= f <= 1.0:
+        raise ValueError(f"switch_fraction must be within 0..1, got {f!r}")
+    rate = float(changes.get("entries_per_s", entries_per_s))
+    if not np.isfinite(rate) or rate < 0:
+        raise ValueError(f"entries_per_s must be a number >= 0, got {rate!r}")
+    return int(raw_vps), f, rate
+
+
+class CostExplorer(WidgetModel["_CostUI"]):
     """The cost model at one workload point, as numbers, a figure and (optionally) a widget."""
+
+    vps = traitlets.Int(1, min=1, read_only=True, help="VPs per core")
+    switch_fraction = traitlets.Float(0.0, min=0.0, max=1.0, read_only=True,
+                                      help="fraction of entries preceded by a VTL switch")
+    entries_per_s = traitlets.Float(1e4, min=0.0, read_only=True, help="entries per second per VP")
+    constants: traitlets.Instance[CostConstants] = traitlets.Instance(
+        CostConstants, read_only=True, help="the cost model's constants")
 
     def __init__(
         self,
@@ -72,22 +97,29 @@ class CostExplorer:
         entries_per_s: float = 1e4,
         points: int = 101,
     ) -> None:
-        """Build the figure once; later changes go through :meth:`set`."""
+        """Build the figure once; later changes go through :meth:`set`.
+
+        matplotlib (and the Pillow it brings) is imported here, not when the module is:
+        importing :mod:`tdxlab.widgets` loads no plotting or imaging library.
+        """
+        super().__init__()
+        import matplotlib as mpl
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        from tdxlab.render import charts
         from tdxlab.sim.designs import DESIGNS
 
+        n, f, rate = _workload({}, vps, switch_fraction, entries_per_s)
         chosen = list(DESIGNS) if designs is None else list(designs)
         self.costs = [d if isinstance(d, DesignCosts) else account(d) for d in chosen]
         self.designs = [c.design for c in self.costs]
-        self.constants = constants
-        self.vps = vps
-        self.switch_fraction = switch_fraction
-        self.entries_per_s = entries_per_s
+        self._commit(constants, n, f, rate)
         self.fractions = np.linspace(0.0, 1.0, points)
         self.figure: Figure = charts.new_figure(10.0, 4.2)
         with mpl.rc_context(charts.RC):
             left, right = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": (1, 1.4)})
         self._parts = charts.PartsChart(left, self.designs, include_fixed=False)
-        self._overhead = charts.OverheadChart(right, self.designs, self.fractions, note=False)
+        self._overhead = charts.OverheadChart(right, self.costs, self.fractions, note=False)
         left.set_title("design-dependent parts at this point")
         right.set_title("versus the VTL-switch fraction")
         self.figure.set_dpi(DPI)
@@ -96,12 +128,13 @@ class CostExplorer:
         self.frame = pd.DataFrame()
         self.break_evens: list[BreakEven] = []
         self.last_redraw_ms = 0.0
-        self._widget: widgets.VBox | None = None
-        self._image: widgets.Image | None = None
-        self._text: widgets.HTML | None = None
-        self._controls: dict[str, widgets.Widget] = {}
-        self._syncing = False
         self._recompute()
+
+    def _commit(self, constants: CostConstants, vps: int, switch_fraction: float, rate: float) -> None:
+        self.set_trait("constants", constants)
+        self.set_trait("vps", vps)
+        self.set_trait("switch_fraction", switch_fraction)
+        self.set_trait("entries_per_s", rate)
 
     # --- plain-Python API -------------------------------------------------------------------
     def set(self, **changes: float) -> CostExplorer:
@@ -112,24 +145,16 @@ class CostExplorer:
         workload = {k: v for k, v in changes.items() if k in WORKLOAD}
         consts = {k: v for k, v in changes.items() if k not in WORKLOAD}
         new_constants = with_overrides(self.constants, consts) if consts else self.constants
-        raw_vps = workload.get("vps", self.vps)
-        if isinstance(raw_vps, bool) or not isinstance(raw_vps, int | np.integer) or raw_vps < 1:
-            raise ValueError(f"vps must be a positive integer, got {raw_vps!r}")
-        vps = int(raw_vps)
-        f = float(workload.get("switch_fraction", self.switch_fraction))
-        if not 0.0 <= f <= 1.0:
-            raise ValueError(f"switch_fraction must be within 0..1, got {f!r}")
-        rate = float(workload.get("entries_per_s", self.entries_per_s))
-        if not np.isfinite(rate) or rate < 0:
-            raise ValueError(f"entries_per_s must be a number >= 0, got {rate!r}")
-        self.constants, self.vps, self.switch_fraction, self.entries_per_s = new_constants, vps, f, rate
-        self._recompute()
-        self._sync_controls()
+        vps, f, rate = _workload(workload, self.vps, self.switch_fraction, self.entries_per_s)
+        with self.hold_trait_notifications():
+            self._commit(new_constants, vps, f, rate)
+            self._recompute()
+            self._changed()
         return self
 
     def sentences(self) -> list[str]:
         """The break-even findings at the current settings, in words."""
-        return [be.sentence() for be in self.break_evens]
+        return [describe.break_even_sentence(be) for be in self.break_evens]
 
     def png(self) -> bytes:
         """The figure as PNG bytes (what the widget shows), redrawing as little as possible.
@@ -137,9 +162,15 @@ class CostExplorer:
         The first render lays the figure out (constrained layout) and keeps that
         layout.  The axes, ticks, labels and legends are rendered once into a
         background; a change then repaints only the data artists (bars, lines,
-        markers, sentences) over a copy of it.  Only when an axis limit steps
-        (limits snap to 1-2-2.5-5 steps) is the whole figure drawn again.
+        markers) over a copy of it.  Only when an axis limit steps (limits snap to
+        1-2-2.5-5 steps) is the whole figure drawn again.  The pixels are encoded by
+        :func:`matplotlib.image.imsave` (fast zlib level: the image is redrawn often).
         """
+        import matplotlib as mpl
+        import matplotlib.image
+
+        from tdxlab.render import charts
+
         with mpl.rc_context(charts.RC):
             canvas = self._canvas
             limits = tuple((float(a), float(b)) for a, b in (ax.get_ylim() for ax in self.figure.axes))
@@ -163,10 +194,9 @@ class CostExplorer:
                 canvas.restore_region(background)
             for a in self._dynamic():
                 self.figure.draw_artist(a)
-            width, height = canvas.get_width_height()
-            image = PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
             buf = io.BytesIO()
-            image.save(buf, format="png", compress_level=1)
+            matplotlib.image.imsave(buf, canvas.buffer_rgba(), format="png",
+                                    pil_kwargs={"compress_level": 1})
         return buf.getvalue()
 
     def _dynamic(self) -> list[Any]:
@@ -174,116 +204,111 @@ class CostExplorer:
 
     # --- model -> artists ------------------------------------------------------------------
     def _recompute(self) -> None:
+        from tdxlab.render import charts
+
         t0 = time.perf_counter()
         frame = summary(self.costs, self.constants, vps=self.vps, switch_fraction=self.switch_fraction)
         frame["cpu_share"] = frame["ns_per_entry"] * self.entries_per_s / 1e9
         self.frame = frame
         curves = charts.overhead_curves(self.costs, self.constants, self.vps, self.fractions)
-        self.break_evens = charts.default_break_evens(self.designs, self.constants, self.vps)
+        self.break_evens = break_evens(self.designs, self.constants, vps=self.vps)
         # Both y axes reach the highest cost over every switch fraction, so moving the switch
         # fraction never changes an axis (and never forces a full redraw).
         self._parts.update(frame, top=float(np.nanmax(curves.to_numpy())))
         self._overhead.update(curves, self.break_evens, here=self.switch_fraction)
-        if self._image is not None:
-            self._image.value = self.png()
-        if self._text is not None:
-            self._text.value = self._html()
         self.last_redraw_ms = (time.perf_counter() - t0) * 1000.0
 
-    def _html(self) -> str:
-        from html import escape
-
-        items = "".join(f"<li>{escape(s)}</li>" for s in self.sentences())
+    @property
+    def html(self) -> str:
+        """The workload point, the totals, the break-even findings and the CPU share, as HTML."""
         rows = self.frame.to_dict(orient="records")
-        share = ", ".join(f"{r['design']} {100 * float(r['cpu_share']):.2f}%" for r in rows)
-        fixed = ", ".join(f"{r['design']} {float(r['ns_fixed']):,.0f} ns" for r in rows)
-        total = ", ".join(f"{r['design']} {float(r['ns_per_entry']):,.0f} ns" for r in rows)
-        return (f"<div><b>{self.vps} VP{'s' if self.vps != 1 else ''} per core, switch fraction "
-                f"{self.switch_fraction:g}.</b> Entry round trip (not drawn, unverified stand-in): "
-                f"{escape(fixed)}. Total per entry: {escape(total)}.</div>"
-                f"<ul>{items}</ul><div>Share of one CPU spent on entries at "
-                f"{self.entries_per_s:,.0f} entries/s: {escape(share)}</div>"
+        fixed = describe.per_design((str(r["design"]), f"{float(r['ns_fixed']):,.0f} ns") for r in rows)
+        total = describe.per_design((str(r["design"]), f"{float(r['ns_per_entry']):,.0f} ns") for r in rows)
+        share = describe.per_design((str(r["design"]), f"{100 * float(r['cpu_share']):.2f}%") for r in rows)
+        items = "".join(f"<li>{escape(s)}</li>" for s in self.sentences())
+        return (f"<div><b>{escape(describe.workload_line(self.vps, self.switch_fraction))}</b> "
+                f"{escape(describe.entry_costs_line(fixed, total))}</div>"
+                f"<ul>{items}</ul><div>{escape(describe.cpu_share_line(self.entries_per_s, share))}</div>"
                 f"<div style='color:#8a4b00'>{escape(describe.unverified_constants_note())}</div>")
 
+    def control_values(self) -> dict[str, float]:
+        """What each slider shows: the workload and the constants that have a slider."""
+        values: dict[str, float] = {"switch_fraction": self.switch_fraction, "vps": self.vps,
+                                    "entries_per_s": self.entries_per_s}
+        values.update({k: float(getattr(self.constants, k)) for k in SLIDERS})
+        return values
+
     # --- widget -------------------------------------------------------------------------------
-    @property
-    def widget(self) -> widgets.VBox:
-        """The ipywidgets UI (built on first access)."""
-        if self._widget is None:
-            self._widget = self._build()
-        return self._widget
+    def _build_ui(self) -> _CostUI:
+        return _CostUI(self)
 
-    def _ipython_display_(self) -> None:  # pragma: no cover - exercised in notebooks
-        from IPython import display as ipd
+    def __repr__(self) -> str:
+        """The workload point in one line."""
+        point = describe.workload_line(self.vps, self.switch_fraction)
+        return f"<CostExplorer {', '.join(self.designs)}: {point}>"
 
-        show: Any = ipd.display
-        show(self.widget)
 
-    def _build(self) -> widgets.VBox:
+class _CostUI(WidgetUI):
+    """Workload and constant sliders, the figure as one Image, the findings as HTML."""
+
+    def __init__(self, ex: CostExplorer) -> None:
+        import ipywidgets as w
+
+        super().__init__(ex)
+        self.ex = ex
         style = {"description_width": "170px"}
-        layout = widgets.Layout(width="430px")
-        c: dict[str, widgets.Widget] = {
-            "switch_fraction": widgets.FloatSlider(
-                value=self.switch_fraction, min=0.0, max=1.0, step=0.01, description="switch fraction",
+        layout = w.Layout(width="430px")
+        c: dict[str, Any] = {
+            "switch_fraction": w.FloatSlider(
+                value=ex.switch_fraction, min=0.0, max=1.0, step=0.01, description="switch fraction",
                 continuous_update=False, style=style, layout=layout, readout_format=".2f"),
-            "vps": widgets.SelectionSlider(
-                options=list(VP_CHOICES), value=self.vps if self.vps in VP_CHOICES else 1,
+            "vps": w.SelectionSlider(
+                options=list(VP_CHOICES), value=ex.vps if ex.vps in VP_CHOICES else 1,
                 description="VPs per core", continuous_update=False, style=style, layout=layout),
-            "entries_per_s": widgets.FloatLogSlider(
-                value=max(self.entries_per_s, 100.0), base=10, min=2, max=6, step=0.1,
+            "entries_per_s": w.FloatLogSlider(
+                value=max(ex.entries_per_s, 100.0), base=10, min=2, max=6, step=0.1,
                 description="entries/s per VP", continuous_update=False, style=style, layout=layout),
         }
         for name, (lo, hi, step) in SLIDERS.items():
             info = CONSTANTS[name]
             flag = " ⚠" if info.unverified else ""
-            c[name] = widgets.FloatSlider(
-                value=float(getattr(self.constants, name)), min=lo, max=hi, step=step,
+            c[name] = w.FloatSlider(
+                value=float(getattr(ex.constants, name)), min=lo, max=hi, step=step,
                 description=f"{name}{flag}", continuous_update=False, style=style, layout=layout,
                 tooltip=f"{info.label} [{info.unit}] — {info.source.cite()}")
-        for name, w in c.items():
-            w.observe(self._on_change(name), names="value")
-        self._controls = c
-        self._image = widgets.Image(value=self.png(), format="png")
-        self._text = widgets.HTML(self._html())
-        workload = widgets.VBox([c[k] for k in WORKLOAD])
-        consts = widgets.VBox([c[k] for k in SLIDERS])
-        return widgets.VBox([
-            self._image,
-            widgets.HBox([widgets.VBox([widgets.HTML("<b>Workload</b>"), workload]),
-                          widgets.VBox([widgets.HTML("<b>Constants</b> (⚠ unverified)"), consts])]),
-            self._text,
+        for name, control in c.items():
+            self.on_value(control, self._setter(name))
+        self.controls = c
+        self.image = w.Image(format="png")
+        self.text = w.HTML()
+        workload = w.VBox([c[k] for k in WORKLOAD])
+        consts = w.VBox([c[k] for k in SLIDERS])
+        self.root = w.VBox([
+            self.image,
+            w.HBox([w.VBox([w.HTML("<b>Workload</b>"), workload]),
+                    w.VBox([w.HTML("<b>Constants</b> (⚠ unverified)"), consts])]),
+            self.error,
+            self.text,
         ])
+        self.root.add_class("tdxlab-cost")
+        self.refresh()
 
-    def _on_change(self, name: str) -> Any:
-        def handler(change: dict[str, Any]) -> None:
-            if self._syncing:
-                return
-            try:
-                self.set(**{name: change["new"]})
-            except ValueError as exc:
-                if self._text is not None:
-                    self._text.value = f"<div style='color:#b3261e'>{exc}</div>"
+    def _setter(self, name: str) -> Callable[[float], object]:
+        return lambda value: self.ex.set(**{name: value})
 
-        return handler
+    def sync(self) -> None:
+        """Every slider shows the explorer's value (a VP count off the slider's steps is left)."""
+        for name, value in self.ex.control_values().items():
+            if name == "vps" and value not in VP_CHOICES:
+                continue
+            control = self.controls[name]
+            if control.value != value:
+                control.value = value
 
-    def _sync_controls(self) -> None:
-        if not self._controls:
-            return
-        self._syncing = True
-        try:
-            values: dict[str, Any] = {
-                "switch_fraction": self.switch_fraction,
-                "entries_per_s": self.entries_per_s,
-                **{k: float(getattr(self.constants, k)) for k in SLIDERS},
-            }
-            if self.vps in VP_CHOICES:
-                values["vps"] = self.vps
-            for k, v in values.items():
-                w = self._controls[k]
-                if getattr(w, "value", None) != v:
-                    w.value = v
-        finally:
-            self._syncing = False
+    def redraw(self) -> None:
+        """The figure (only its data artists, over a kept background) and the findings."""
+        self.image.value = self.ex.png()
+        self.text.value = self.ex.html
 
 
 def explore(**settings: Any) -> CostExplorer:
@@ -292,4 +317,3 @@ def explore(**settings: Any) -> CostExplorer:
 
 
 __all__ = ["SLIDERS", "VP_CHOICES", "WORKLOAD", "CostExplorer", "explore"]
-

@@ -12,23 +12,25 @@ Plain-Python API first, widget second::
 
 The search itself is :func:`tdxlab.sim.search.find_counterexample` (a shortest
 counterexample by breadth-first search, plus hypothesis on longer multi-VP traces);
-this module only runs it and shows what it returns.  Designs offered are the four
-designs and the presets of :data:`tdxlab.compare.PRESETS` (reviewers' variants).
+this module only runs it and shows what it returns.  Designs offered are the registered
+designs (read when the UI is built) and the presets of :data:`tdxlab.compare.PRESETS` (reviewers' variants).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+import traitlets
 
 from tdxlab import describe
-from tdxlab.compare import PRESETS, CompareError
-from tdxlab.render.stepper_views import error_html, section_html
+from tdxlab.compare import PRESETS
+from tdxlab.render.css import FONT, MONO
+from tdxlab.render.stepper_views import section_html
 from tdxlab.sim.designs import DESIGNS, Design, get_design
 from tdxlab.sim.search import DEFAULT_BUDGET, SearchResult, find_counterexample
 from tdxlab.sim.trace import dump_trace
-from tdxlab.widgets._lazy import LazyUI
+from tdxlab.widgets._base import WidgetModel, WidgetUI
 
 if TYPE_CHECKING:
     from tdxlab.widgets.stepper import Stepper
@@ -36,16 +38,13 @@ if TYPE_CHECKING:
 #: Largest budget the slider offers: hypothesis examples, a few seconds at most.
 MAX_BUDGET = 1000
 
-_FONT = "font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px;"
-_MONO = "font-family: var(--jp-code-font-family, monospace); font-size: 12px;"
-
 
 class FinderError(ValueError):
     """Bad input to the finder, or a replay with nothing to replay: one line."""
 
 
 def design_choices() -> dict[str, Design]:
-    """Designs the finder offers, by key: the four, then every preset variant."""
+    """Designs the finder offers, by key: every registered design (read now), then every preset variant."""
     out: dict[str, Design] = dict(DESIGNS)
     out.update({p.key: p.design() for p in PRESETS.values()})
     return out
@@ -75,23 +74,26 @@ def _check_int(name: str, value: object, low: int, high: int | None = None) -> i
     raise FinderError(f"{name} must be an integer {limit}, got {value!r}")
 
 
-class CounterexampleFinder(LazyUI["_FinderUI"]):
+class CounterexampleFinder(WidgetModel["_FinderUI"]):
     """Run the counterexample search for one design and hold what it found."""
+
+    design: traitlets.Instance[Design] = traitlets.Instance(Design, read_only=True,  # type: ignore[type-abstract]
+                                                            help="the design searched")
+    budget = traitlets.Int(DEFAULT_BUDGET, min=0, max=MAX_BUDGET, help="hypothesis examples per search")
+    seed = traitlets.Int(0, min=0, help="the hypothesis seed")
 
     def __init__(self, design: str | Design = "naive", budget: int = DEFAULT_BUDGET, seed: int = 0) -> None:
         """Choose the design (key, preset key/name or a Design) and the default budget and seed."""
-        self._design = _resolve(design)
-        self.budget = _check_int("budget", budget, 0, MAX_BUDGET)
-        self.seed = _check_int("seed", seed, 0)
+        super().__init__()
+        chosen = _resolve(design)
+        b = _check_int("budget", budget, 0, MAX_BUDGET)
+        s = _check_int("seed", seed, 0)
+        self.set_trait("design", chosen)
+        self.budget, self.seed = b, s
         self._result: SearchResult | None = None
         self._stepper: Stepper | None = None
-        self._ui: _FinderUI | None = None
 
     # --- state ----------------------------------------------------------------------------------
-    @property
-    def design(self) -> Design:
-        """The design searched."""
-        return self._design
 
     @property
     def result(self) -> SearchResult | None:
@@ -115,7 +117,7 @@ class CounterexampleFinder(LazyUI["_FinderUI"]):
         """The trace found in words, one line per step (numbered like the Stepper)."""
         if self._result is None or self._result.trace is None:
             return []
-        return [f"step {i}: {describe.describe_event(e)}" for i, e in enumerate(self._result.trace)]
+        return describe.numbered_events(self._result.trace)
 
     @property
     def violation_lines(self) -> list[str]:
@@ -127,36 +129,29 @@ class CounterexampleFinder(LazyUI["_FinderUI"]):
     @property
     def summary(self) -> str:
         """One line: what was searched, how much, and what came out."""
-        r = self._result
-        if r is None:
-            return f"{self._design.key}: not searched yet"
-        tried = f"{r.examples_tried:,} traces tried in {r.seconds:.1f} s"
-        if r.trace is not None:
-            how = "breadth-first, so none shorter exists" if r.method == "bfs" else f"found by {r.method}"
-            return (f"{r.design}: counterexample of {len(r.trace)} events ({how}); "
-                    f"{len(r.violations)} violations; {tried}")
-        return (f"{r.design}: no counterexample within budget: every trace of up to "
-                f"{r.exhaustive_length} events over the alphabet ({', '.join(r.alphabet)}) holds, "
-                f"and {r.hypothesis_examples} longer random multi-VP traces did too; {tried}")
+        return describe.finder_summary(self.design.key, self._result)
 
     # --- actions --------------------------------------------------------------------------------
     def set_design(self, design: str | Design) -> CounterexampleFinder:
         """Search another design next (the previous result and replay are dropped)."""
-        self._design = _resolve(design)
-        self._result = None
-        self._stepper = None
-        self._refresh()
+        chosen = _resolve(design)
+        with self.hold_trait_notifications():
+            self.set_trait("design", chosen)
+            self._result = None
+            self._stepper = None
+            self._changed()
         return self
 
     def search(self, budget: int | None = None, seed: int | None = None) -> SearchResult:
         """Run :func:`~tdxlab.sim.search.find_counterexample` and keep its result."""
         b = self.budget if budget is None else _check_int("budget", budget, 0, MAX_BUDGET)
         s = self.seed if seed is None else _check_int("seed", seed, 0)
-        result = find_counterexample(self._design, budget=b, seed=s)
-        self.budget, self.seed = b, s
-        self._result = result
-        self._stepper = None
-        self._refresh()
+        result = find_counterexample(self.design, budget=b, seed=s)
+        with self.hold_trait_notifications():
+            self.budget, self.seed = b, s
+            self._result = result
+            self._stepper = None
+            self._changed()
         return result
 
     def replay(self) -> Stepper:
@@ -166,14 +161,10 @@ class CounterexampleFinder(LazyUI["_FinderUI"]):
         if self._result is None:
             raise FinderError("nothing to replay: run search() first")
         if self._result.trace is None:
-            raise FinderError(f"nothing to replay: no counterexample for {self._design.key} within budget")
-        self._stepper = Stepper(trace=self._result.trace, design=self._design)
-        self._refresh()
+            raise FinderError(f"nothing to replay: no counterexample for {self.design.key} within budget")
+        self._stepper = Stepper(trace=self._result.trace, design=self.design)
+        self._changed()
         return self._stepper
-
-    def _refresh(self) -> None:
-        if self._ui is not None:
-            self._ui.refresh()
 
     # --- views ----------------------------------------------------------------------------------
     @property
@@ -181,19 +172,19 @@ class CounterexampleFinder(LazyUI["_FinderUI"]):
         """The result as HTML: summary, readable events, violations, JSONL."""
         r = self._result
         if r is None:
-            return section_html(f"Counterexample search: {self._design.key}",
-                                f'<div style="{_FONT}">Press Search.</div>', self._design.title)
-        parts = [f'<div class="tdxlab-finder-summary" style="{_FONT}">{escape(self.summary)}</div>']
+            prompt = f'<div style="{FONT}">{escape(describe.FINDER_PROMPT)}</div>'
+            return section_html(f"Counterexample search: {self.design.key}", prompt, self.design.title)
+        parts = [f'<div class="tdxlab-finder-summary" style="{FONT}">{escape(self.summary)}</div>']
         if r.trace is not None:
             events = "".join(f"<li>{escape(line)}</li>" for line in self.readable)
-            parts.append(f'<ol start="0" style="{_FONT} margin: 4px 0;">{events}</ol>')
+            parts.append(f'<ol start="0" style="{FONT} margin: 4px 0;">{events}</ol>')
             viols = "".join(f'<li class="tdxlab-violation">{escape(v)}</li>' for v in self.violation_lines)
-            parts.append(f'<div style="{_FONT} font-weight: 600;">Violations</div>'
-                         f'<ul class="tdxlab-finder-violations" style="{_FONT} margin: 4px 0;">{viols}</ul>')
-            parts.append(f'<div style="{_FONT} font-weight: 600;">As a trace file (JSON Lines)</div>'
-                         f'<pre class="tdxlab-finder-jsonl" style="{_MONO} margin: 4px 0;">'
+            parts.append(f'<div style="{FONT} font-weight: 600;">{escape(describe.FINDER_VIOLATIONS)}</div>'
+                         f'<ul class="tdxlab-finder-violations" style="{FONT} margin: 4px 0;">{viols}</ul>')
+            parts.append(f'<div style="{FONT} font-weight: 600;">{escape(describe.FINDER_JSONL)}</div>'
+                         f'<pre class="tdxlab-finder-jsonl" style="{MONO} margin: 4px 0;">'
                          f"{escape(self.jsonl)}</pre>")
-        return section_html(f"Counterexample search: {self._design.key}", "".join(parts), self._design.title)
+        return section_html(f"Counterexample search: {self.design.key}", "".join(parts), self.design.title)
 
     # --- UI -------------------------------------------------------------------------------------
     def _build_ui(self) -> _FinderUI:
@@ -204,14 +195,14 @@ class CounterexampleFinder(LazyUI["_FinderUI"]):
         return f"<CounterexampleFinder {self.summary}>"
 
 
-class _FinderUI:
+class _FinderUI(WidgetUI):
     """The widgets of one finder; every handler calls the finder's public API."""
 
     def __init__(self, finder: CounterexampleFinder) -> None:
         import ipywidgets as w
 
+        super().__init__(finder)
         self.f = finder
-        self._syncing = False
         self.choices = design_choices()
         options = [(k if k in DESIGNS else f"{k} (variant)", k) for k in self.choices]
         if finder.design.key not in self.choices:
@@ -226,14 +217,14 @@ class _FinderUI:
                                tooltip="look for a trace that breaks isolation")
         self.replay = w.Button(description="Replay in Stepper", tooltip="step through the trace found",
                                disabled=True)
-        self.error = w.HTML()
         self.result = w.HTML()
         self.result.add_class("tdxlab-finder-result")
         self.stepper_box = w.VBox()
         self.stepper_box.add_class("tdxlab-finder-replay")
-        self.design.observe(self._on_design, names="value")
-        self.search.on_click(lambda _b: self._guard(self._do_search))
-        self.replay.on_click(lambda _b: self._guard(finder.replay))
+        self.on_value(self.design, lambda key: finder.set_design(self.choices[key]),
+                      lambda: finder.design.key)
+        self.on_click(self.search, self._do_search)
+        self.on_click(self.replay, finder.replay)
         self.root = w.VBox([w.HBox([self.design, self.budget, self.search, self.replay]), self.error,
                             self.result, self.stepper_box])
         self.root.add_class("tdxlab-finder")
@@ -248,34 +239,17 @@ class _FinderUI:
             self.search.disabled = False
             self.search.description = "Search"
 
-    def _guard(self, action: Callable[[], object]) -> None:
-        try:
-            action()
-        except (FinderError, CompareError, ValueError) as exc:
-            self.error.value = error_html(str(exc))
-            self.refresh(keep_error=True)
-        else:
-            self.error.value = ""
-            self.refresh()
-
-    def _on_design(self, change: dict[str, Any]) -> None:
-        if not self._syncing and change["new"] != self.f.design.key:
-            self._guard(lambda: self.f.set_design(self.choices[change["new"]]))
-
-    def refresh(self, keep_error: bool = False) -> None:
-        """Redraw the result, enable Replay when there is a trace, embed the replay's Stepper."""
-        self._syncing = True
-        try:
-            if self.f.design.key in self.choices:
-                self.design.value = self.f.design.key
-            self.budget.value = self.f.budget
-        finally:
-            self._syncing = False
-        if not keep_error:
-            self.error.value = ""
-        self.result.value = self.f.html
+    def sync(self) -> None:
+        """Design and budget show the finder's; Replay is enabled when there is a trace."""
+        if self.f.design.key in self.choices:
+            self.design.value = self.f.design.key
+        self.budget.value = self.f.budget
         r = self.f.result
         self.replay.disabled = r is None or r.trace is None
+
+    def redraw(self) -> None:
+        """The result, and the replay's Stepper embedded below it."""
+        self.result.value = self.f.html
         st = self.f.stepper
         self.stepper_box.children = () if st is None else (st.widget,)
 

@@ -22,7 +22,8 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+import traitlets
 
 from tdxlab import describe
 from tdxlab.layout.engine import Layout
@@ -34,7 +35,6 @@ from tdxlab.render.stepper_views import (
     RegisterRow,
     active_vtls_html,
     banner_html,
-    error_html,
     event_html,
     register_table_html,
     section_html,
@@ -44,9 +44,10 @@ from tdxlab.sim.checker import Violation
 from tdxlab.sim.designs import DESIGNS, Design, get_design
 from tdxlab.sim.events import Event, TraceError
 from tdxlab.sim.machine import PageSnapshot, SimResult, StepRecord, TruthSnapshot, simulate
+from tdxlab.sim.memory import PageRole
 from tdxlab.sim.model import LOWER_VTLS, MODELLED, arch_owner
 from tdxlab.sim.trace import load_trace
-from tdxlab.widgets._lazy import LazyUI
+from tdxlab.widgets._base import WidgetModel, WidgetUI
 
 #: The scenario a new Stepper opens on: the round trip of openvmm #746.
 DEFAULT_SCENARIO = "secure_call_round_trip"
@@ -70,15 +71,12 @@ class _Run:
     result: SimResult
     touches: dict[int, list[int]]  # vp -> indices of the steps whose event was on that VP
     runs: dict[tuple[int, int], list[int]]  # (vp, vtl) -> indices of the run steps entering that VTL
-    layouts: dict[str, Layout]  # page-name suffix ("run", "bank1", "vtl0", ...) -> its layout
+    layouts: dict[PageRole, Layout]  # a page's role (run, bank1, vtl0, ...) -> its layout
 
 
-def _layouts(design: Design) -> dict[str, Layout]:
-    """Layouts of a VP's pages by name suffix (the same for every VP, so built once on VP 0)."""
-    store = design.create(0)
-    for vtl in LOWER_VTLS[1:]:
-        design.add_vtl(store, vtl)
-    return {p.name.split(".", 1)[1]: p.layout for p in store.pages}
+def _layouts(design: Design) -> dict[PageRole, Layout]:
+    """Layouts of a VP's pages by role (the same for every VP, so built once on VP 0)."""
+    return {p.role: p.layout for p in design.sample_store(len(LOWER_VTLS)).pages}
 
 
 def _simulate(label: str, scenario: str | None, events: Sequence[Event], design: Design) -> _Run:
@@ -135,13 +133,18 @@ def _last_at_or_before(indices: list[int], k: int) -> int | None:
     return indices[pos - 1] if pos else None
 
 
-class Stepper(LazyUI["_StepperUI"]):
+class Stepper(WidgetModel["_StepperUI"]):
     """Step through a trace under one design: events, VTLs, page bytes, truth versus observed.
 
     ``Stepper()`` opens the secure-call round trip under the naive design, before its
     first event (``index == -1``).  ``index`` is the number of the last applied event,
     the same numbering as the scenario files' comments and :attr:`Violation.step`.
     """
+
+    index = traitlets.Int(-1, min=-1, read_only=True,
+                          help="number of the last applied event (-1: none yet)")
+    selected_vp = traitlets.Int(None, allow_none=True, read_only=True,
+                                help="the VP chosen with select_vp (None: follow the current event)")
 
     def __init__(
         self,
@@ -152,6 +155,7 @@ class Stepper(LazyUI["_StepperUI"]):
         vp: int | None = None,
     ) -> None:
         """Load ``scenario`` (default: the secure-call round trip) or ``trace``, under ``design``."""
+        super().__init__()
         if scenario is not None and trace is not None:
             raise StepperError("give a scenario or a trace, not both")
         chosen = self._design(design)
@@ -161,11 +165,8 @@ class Stepper(LazyUI["_StepperUI"]):
         else:
             name = scenario if scenario is not None else DEFAULT_SCENARIO
             self._run = _simulate(f"scenario {name}", name, self._scenario_events(name), chosen)
-        self._index = -1
-        self._vp: int | None = None
         self._view: dict[str, str] | None = None
         self._marked: list[tuple[PageSnapshot, Layout, frozenset[int]]] = []
-        self._ui: _StepperUI | None = None
         if vp is not None:
             self.select_vp(vp)
 
@@ -202,11 +203,6 @@ class Stepper(LazyUI["_StepperUI"]):
 
     # --- navigation ---------------------------------------------------------------------------
     @property
-    def index(self) -> int:
-        """Number of the last applied event (``-1``: none yet)."""
-        return self._index
-
-    @property
     def last(self) -> int:
         """Number of the trace's last event."""
         return len(self._run.events) - 1
@@ -214,20 +210,20 @@ class Stepper(LazyUI["_StepperUI"]):
     @property
     def at_end(self) -> bool:
         """True when every event has been applied."""
-        return self._index == self.last
+        return self.index == self.last
 
     def step(self) -> bool:
         """Apply the next event; False (and nothing changes) when the trace is over."""
         if self.at_end:
             return False
-        self._set_index(self._index + 1)
+        self._set_index(self.index + 1)
         return True
 
     def back(self) -> bool:
         """Undo the last event; False (and nothing changes) before the first event."""
-        if self._index < 0:
+        if self.index < 0:
             return False
-        self._set_index(self._index - 1)
+        self._set_index(self.index - 1)
         return True
 
     def reset(self) -> None:
@@ -241,9 +237,10 @@ class Stepper(LazyUI["_StepperUI"]):
         self._set_index(k)
 
     def _set_index(self, k: int) -> None:
-        if k != self._index:
-            self._index = k
-            self._changed()
+        if k != self.index:
+            with self.hold_trait_notifications():
+                self.set_trait("index", k)
+                self._changed()
 
     def play(self, until: Callable[[Stepper], bool] | None = None) -> int:
         """Step until the end (or until ``until(self)`` is true); return the steps taken."""
@@ -273,20 +270,22 @@ class Stepper(LazyUI["_StepperUI"]):
         self._load(_simulate(label, None, events, self._run.design))
 
     def _load(self, run: _Run) -> None:
-        self._run = run
-        self._index = -1
-        if self._vp is not None and self._vp >= run.result.vps:
-            self._vp = None
-        self._changed()
+        with self.hold_trait_notifications():
+            self._run = run
+            self.set_trait("index", -1)
+            if self.selected_vp is not None and self.selected_vp >= run.result.vps:
+                self.set_trait("selected_vp", None)
+            self._changed()
 
     def select_vp(self, vp: int | None) -> None:
         """Show the pages of VP ``vp``; ``None`` follows the VP of the current event."""
         if vp is not None and (isinstance(vp, bool) or not isinstance(vp, int)
                                or not 0 <= vp < self._run.result.vps):
             raise StepperError(f"VP {vp!r} does not exist: this trace has VPs 0..{self._run.result.vps - 1}")
-        if vp != self._vp:
-            self._vp = vp
-            self._changed()
+        if vp != self.selected_vp:
+            with self.hold_trait_notifications():
+                self.set_trait("selected_vp", vp)
+                self._changed()
 
     # --- state --------------------------------------------------------------------------------
     @property
@@ -322,12 +321,12 @@ class Stepper(LazyUI["_StepperUI"]):
     @property
     def record(self) -> StepRecord | None:
         """The record of the current step (None before the first event)."""
-        return self._run.result.steps[self._index] if self._index >= 0 else None
+        return self._run.result.steps[self.index] if self.index >= 0 else None
 
     @property
     def next_event(self) -> Event | None:
         """The event the next Step applies (None at the end)."""
-        return None if self.at_end else self._run.events[self._index + 1]
+        return None if self.at_end else self._run.events[self.index + 1]
 
     @property
     def violations_now(self) -> tuple[Violation, ...]:
@@ -338,18 +337,13 @@ class Stepper(LazyUI["_StepperUI"]):
     @property
     def violations_so_far(self) -> list[Violation]:
         """Violations found up to and including the current step."""
-        return [v for v in self._run.result.violations if v.step <= self._index]
-
-    @property
-    def selected_vp(self) -> int | None:
-        """The VP chosen with :meth:`select_vp` (None: follow the current event)."""
-        return self._vp
+        return [v for v in self._run.result.violations if v.step <= self.index]
 
     @property
     def shown_vp(self) -> int:
         """The VP whose pages are drawn: the selected one, else the current (or next) event's."""
-        if self._vp is not None:
-            return self._vp
+        if self.selected_vp is not None:
+            return self.selected_vp
         rec = self.record
         if rec is not None:
             return rec.event.vp
@@ -358,18 +352,18 @@ class Stepper(LazyUI["_StepperUI"]):
     def pages(self, vp: int | None = None) -> tuple[PageSnapshot, ...]:
         """Bytes of ``vp``'s pages after the current step (default: the shown VP)."""
         vp = self.shown_vp if vp is None else vp
-        last = _last_at_or_before(self._run.touches[vp], self._index)
+        last = _last_at_or_before(self._run.touches[vp], self.index)
         return self._run.result.initial[vp] if last is None else self._run.result.steps[last].pages
 
     def truth(self, vp: int | None = None, at: int | None = None) -> TruthSnapshot:
         """What each VTL of ``vp`` must observe after step ``at`` (default: the current step)."""
         vp = self.shown_vp if vp is None else vp
-        last = _last_at_or_before(self._run.touches[vp], self._index if at is None else at)
+        last = _last_at_or_before(self._run.touches[vp], self.index if at is None else at)
         return self._run.result.initial_truth[vp] if last is None else self._run.result.steps[last].truth
 
     def layout_of(self, page: PageSnapshot) -> Layout:
         """The layout a page's bytes are read through."""
-        return self._run.layouts[page.name.split(".", 1)[1]]
+        return self._run.layouts[PageRole(page.kind, page.vtl)]
 
     def changed_offsets(self, page: PageSnapshot) -> frozenset[int]:
         """Bytes of ``page`` the current step changed, widened to whole fields.
@@ -396,61 +390,35 @@ class Stepper(LazyUI["_StepperUI"]):
     @property
     def position(self) -> str:
         """Where we are, e.g. ``Step 14 of 0–30 · naive · scenario secure_call_round_trip``."""
-        where = "Before step 0" if self._index < 0 else f"Step {self._index} of 0–{self.last}"
-        so_far = len(self.violations_so_far)
-        return (f"{where} · design {self.design.key}: {self.design.title} · {self.source} · "
-                f"{self.vps} VP{'s' if self.vps > 1 else ''} · violations so far: {so_far}")
+        return describe.stepper_position(self.index, self.last, self.design.key, self.design.title,
+                                         self.source, self.vps, len(self.violations_so_far))
 
     @property
     def banner_title(self) -> str:
         """The banner's heading ('' when the current step broke nothing)."""
-        found = self.violations_now
-        if not found:
-            return ""
         rec = self.record
-        assert rec is not None
-        regs = sorted({v.reg for v in found})
-        return (f"Isolation violated at step {rec.index}: VP {rec.event.vp} entered VTL "
-                f"{rec.entered_vtl} and observed {len(regs)} register{'s' if len(regs) > 1 else ''} "
-                f"wrongly under design {self.design.key}")
+        return "" if rec is None else describe.banner_title(rec, self.violations_now, self.design.key)
 
     @property
     def banner_lines(self) -> list[str]:
         """One line per violation of the current step (register, kind, expected/found, cause)."""
-        found = sorted(self.violations_now, key=lambda v: _teaching_order(v.reg))  # stable: clobber, leak
-        return [describe.describe_violation(v) for v in found]
+        return describe.banner_lines(sorted(self.violations_now, key=lambda v: _teaching_order(v.reg)))
 
     @property
     def banner_text(self) -> str:
         """The banner as plain text ('' when the current step broke nothing)."""
-        lines = self.banner_lines
-        if not lines:
-            return ""
-        return "\n".join([self.banner_title, *(f"  - {line}" for line in lines)])
+        return describe.banner_text(self.banner_title, self.banner_lines)
 
     @property
     def summary(self) -> str:
         """The current step in one line, followed by the banner when it broke something."""
-        rec = self.record
-        line = ("before step 0: nothing applied yet" if rec is None
-                else describe.describe_step(rec))
-        return "\n".join(x for x in (line, self.banner_text) if x)
+        return "\n".join(x for x in (describe.step_summary(self.record), self.banner_text) if x)
 
     @property
     def text(self) -> str:
         """The current step in words (position, event, what happened, banner) for print()."""
-        rec = self.record
-        lines = [self.position]
-        if rec is None:
-            lines.append("Nothing applied yet.")
-        else:
-            lines.append(describe.describe_step(rec))
-        nxt = self.next_event
-        if nxt is not None:
-            lines.append(f"Next: step {self._index + 1}: {describe.describe_event(nxt)}")
-        if self.banner_text:
-            lines.append(self.banner_text)
-        return "\n".join(lines)
+        return describe.step_text(self.position, self.record, self.index + 1, self.next_event,
+                                  self.banner_text)
 
     # --- views ----------------------------------------------------------------------------------
     def panels(self, *, hexdump: bool = True) -> dict[str, str]:
@@ -480,15 +448,10 @@ class Stepper(LazyUI["_StepperUI"]):
 
     def _event_panel(self) -> str:
         rec = self.record
-        nxt = self.next_event
-        detail = (f"Next (step {self._index + 1}): {describe.describe_event(nxt)}" if nxt is not None
-                  else "End of the trace.")
+        detail = describe.next_event_line(self.index + 1, self.next_event)
         if rec is None:
-            return event_html(self.position, "Nothing applied yet: every VP is at its reset state.",
-                              "Press Step to apply the first event.", detail)
-        line = f" (trace line {rec.event.line})" if rec.event.line is not None else ""
-        return event_html(self.position, f"{describe.describe_event(rec.event)}{line}",
-                          describe.step_note(rec), detail)
+            return event_html(self.position, describe.BEFORE_FIRST_EVENT, describe.PRESS_STEP, detail)
+        return event_html(self.position, describe.event_line(rec.event), describe.step_note(rec), detail)
 
     def _vps_panel(self) -> str:
         rec = self.record
@@ -505,9 +468,8 @@ class Stepper(LazyUI["_StepperUI"]):
     def _pages_panel(self, marked: list[tuple[PageSnapshot, Layout, frozenset[int]]]) -> str:
         parts = []
         for page, layout, changed in marked:
-            fields = self.changed_fields(page)
-            sub = (f"{page.kind.label}; {layout.name}, {len(page.data)} bytes"
-                   + (f"; this step changed: {', '.join(fields)}" if fields else ""))
+            sub = describe.page_subtitle(page.kind.label, layout.name, len(page.data),
+                                         self.changed_fields(page))
             parts.append(section_html(page.name, _grid(layout, page.data, changed), sub))
         return f'<div class="tdxlab-pages">{"".join(parts)}</div>'
 
@@ -537,20 +499,18 @@ class Stepper(LazyUI["_StepperUI"]):
         columns: list[tuple[dict[str, int | None], dict[str, int | None]]] = []
         wrong: set[str] = set()
         for vtl in LOWER_VTLS:
-            last = _last_at_or_before(self._run.runs.get((vp, vtl), []), self._index)
-            if vtl not in now.private:  # the truth gains a private set when the VTL is enabled
-                headings.append(f"VTL {vtl}: not enabled on VP {vp}")
+            last = _last_at_or_before(self._run.runs.get((vp, vtl), []), self.index)
+            enabled = vtl in now.private  # the truth gains a private set when the VTL is enabled
+            headings.append(describe.vtl_column_heading(vtl, vp, enabled=enabled, last_entry=last))
+            if not enabled:
                 columns.append(({}, {}))
                 continue
             if last is None:
-                headings.append(f"VTL {vtl}: not entered yet; must observe at its next entry")
-                exp = self._expected(now, vtl)
-                columns.append((exp, {}))
+                columns.append((self._expected(now, vtl), {}))
                 continue
             entry = self._run.result.steps[last]
             assert entry.observed is not None
             truth = self.truth(vp, at=last - 1)
-            headings.append(f"VTL {vtl}: at its last entry (step {last})")
             observed: dict[str, int | None] = dict(entry.observed)
             expected = self._expected(truth, vtl)
             for v in entry.violations:  # checks on non-register fields (vm_flags.vm_index)
@@ -566,9 +526,7 @@ class Stepper(LazyUI["_StepperUI"]):
             owner = arch_owner(reg, platform).value if reg in REGISTERS else Owner.GLOBAL.value
             cells = tuple(RegisterCell(exp.get(reg), obs.get(reg)) for exp, obs in columns)
             rows.append(RegisterRow(reg, owner, cells))
-        caption = (f"VP {vp}: what each VTL had to observe at its last entry (TLFS: its own private "
-                   "registers, everyone's last shared values) and what it did observe; private first")
-        return register_table_html(headings, rows, caption)
+        return register_table_html(headings, rows, describe.register_table_caption(vp))
 
     def _expected(self, truth: TruthSnapshot, vtl: int) -> dict[str, int | None]:
         private = truth.private.get(vtl, {})
@@ -576,9 +534,8 @@ class Stepper(LazyUI["_StepperUI"]):
 
     # --- change notification ------------------------------------------------------------------
     def _changed(self) -> None:
-        self._view = None
-        if self._ui is not None:
-            self._ui.refresh()
+        self._view = None  # the panels are drawn again on next use
+        super()._changed()
 
     # --- UI -------------------------------------------------------------------------------------
     def _build_ui(self) -> _StepperUI:
@@ -589,20 +546,18 @@ class Stepper(LazyUI["_StepperUI"]):
         return f"<Stepper {self.position}>"
 
 
-class _StepperUI:
+class _StepperUI(WidgetUI):
     """The widgets of one Stepper; every handler calls the Stepper's public API."""
+
+    errors = (StepperError,)
 
     def __init__(self, stepper: Stepper) -> None:
         import ipywidgets as w
 
+        super().__init__(stepper)
         self.s = stepper
-        self._syncing = False
         s = stepper
-        self.scenario = w.Dropdown(options=list(SCENARIOS), value=s.scenario, description="Scenario",
-                                   layout=w.Layout(width="330px"))
-        self.path = w.Text(placeholder="path/to/trace.jsonl", description="Trace file",
-                           layout=w.Layout(width="320px"))
-        self.load = w.Button(description="Load trace", tooltip="simulate this trace file")
+        source = self.trace_source(s, "simulate this trace file")
         self.design = w.ToggleButtons(options=list(DESIGNS), value=s.design.key, description="Design",
                                       tooltips=[d.title for d in DESIGNS.values()],
                                       style={"button_width": "70px"})
@@ -619,24 +574,21 @@ class _StepperUI:
         w.jslink((self.play, "value"), (self.slider, "value"))
         self.vp = w.Dropdown(options=self._vp_options(), value=-1, description="Show VP",
                              layout=w.Layout(width="230px"))
-        self.error = w.HTML()
         self.panels = {name: w.HTML() for name in PANELS}
         for name, widget in self.panels.items():
             widget.add_class(f"tdxlab-panel-{name}")
-        self.load.on_click(lambda _b: self._guard(lambda: s.load_trace(self.path.value)))
-        self.step.on_click(lambda _b: self._guard(s.step))
-        self.back.on_click(lambda _b: self._guard(s.back))
-        self.reset.on_click(lambda _b: self._guard(s.reset))
-        self.scenario.observe(self._on_scenario, names="value")
-        self.design.observe(self._on_design, names="value")
-        self.slider.observe(self._on_slider, names="value")
-        self.vp.observe(self._on_vp, names="value")
+        self.on_click(self.step, s.step)
+        self.on_click(self.back, s.back)
+        self.on_click(self.reset, s.reset)
+        self.on_value(self.design, s.set_design, lambda: s.design.key)
+        self.on_value(self.slider, s.goto, lambda: s.index)
+        self.on_value(self.vp, lambda vp: s.select_vp(None if vp == -1 else vp))
         self.hexdump_box = w.Accordion(children=[self.panels["hexdump"]],
                                        titles=("Hex dump with field names",))
         self.hexdump_box.selected_index = None
         self.hexdump_box.observe(lambda _c: self.refresh(keep_error=True), names="selected_index")
         self.root = w.VBox([
-            w.HBox([self.scenario, self.path, self.load]),
+            source,
             self.design,
             w.HBox([self.back, self.step, self.reset, self.play, self.slider, self.vp]),
             self.error,
@@ -653,60 +605,29 @@ class _StepperUI:
     def _vp_options(self) -> list[tuple[str, int]]:
         return [("the event's VP", -1), *((f"VP {i}", i) for i in range(self.s.vps))]
 
-    def _guard(self, action: Callable[[], object]) -> None:
-        """Run an action; a StepperError goes to the error line and the controls are re-synced."""
-        try:
-            action()
-        except StepperError as exc:
-            self.error.value = error_html(str(exc))
-            self.refresh(keep_error=True)
-        else:
-            self.error.value = ""
-            self.refresh()
-
-    def _on_scenario(self, change: dict[str, Any]) -> None:
-        if not self._syncing and change["new"] is not None and change["new"] != self.s.scenario:
-            self._guard(lambda: self.s.load_scenario(change["new"]))
-
-    def _on_design(self, change: dict[str, Any]) -> None:
-        if not self._syncing and change["new"] != self.s.design.key:
-            self._guard(lambda: self.s.set_design(change["new"]))
-
-    def _on_slider(self, change: dict[str, Any]) -> None:
-        if not self._syncing and change["new"] != self.s.index:
-            self._guard(lambda: self.s.goto(change["new"]))
-
-    def _on_vp(self, change: dict[str, Any]) -> None:
-        if not self._syncing:
-            new = change["new"]
-            self._guard(lambda: self.s.select_vp(None if new == -1 else new))
-
-    def refresh(self, keep_error: bool = False) -> None:
-        """Bring every control and panel in line with the Stepper (values set only when changed)."""
+    def sync(self) -> None:
+        """Every control in line with the Stepper (values set only when changed)."""
         s = self.s
-        self._syncing = True
-        try:
-            if self.scenario.value != s.scenario:
-                self.scenario.value = s.scenario
-            if s.design.key not in self.design.options:
-                self.design.options = (*self.design.options, s.design.key)
-            self.design.value = s.design.key
-            if self.slider.max != s.last:
-                self.slider.max = self.play.max = s.last
-            self.slider.value = self.play.value = s.index
-            options = self._vp_options()
-            if list(self.vp.options) != options:
-                self.vp.options = options
-            self.vp.value = -1 if s.selected_vp is None else s.selected_vp
-            self.step.disabled = s.at_end
-            self.back.disabled = s.index < 0
-        finally:
-            self._syncing = False
+        if self.scenario.value != s.scenario:
+            self.scenario.value = s.scenario
+        if s.design.key not in self.design.options:
+            self.design.options = (*self.design.options, s.design.key)
+        self.design.value = s.design.key
+        if self.slider.max != s.last:
+            self.slider.max = self.play.max = s.last
+        self.slider.value = self.play.value = s.index
+        options = self._vp_options()
+        if list(self.vp.options) != options:
+            self.vp.options = options
+        self.vp.value = -1 if s.selected_vp is None else s.selected_vp
+        self.step.disabled = s.at_end
+        self.back.disabled = s.index < 0
+
+    def redraw(self) -> None:
+        """Every panel (the hex dump only while its accordion is open)."""
         hexdump_open = self.hexdump_box.selected_index == 0
-        for name, html in s.panels(hexdump=hexdump_open).items():
+        for name, html in self.s.panels(hexdump=hexdump_open).items():
             self.panels[name].value = html
-        if not keep_error:
-            self.error.value = ""
 
 
 __all__ = ["DEFAULT_SCENARIO", "PANELS", "Stepper", "StepperError", "clear_view_caches"]

@@ -19,24 +19,24 @@ protocol's own memory log.  All of it is :mod:`tdxlab.compare`,
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from html import escape
 from typing import Any
 
 import pandas as pd
+import traitlets
 
-from tdxlab.compare import PRESETS, CompareError, Preset, get_preset, scenario_results
+from tdxlab import describe
+from tdxlab.compare import PRESETS, RESULT_COLUMNS, CompareError, Preset, get_preset, scenario_results
 from tdxlab.cost.accounting import account
 from tdxlab.cost.timemodel import ns_per_entry
 from tdxlab.registers import REGISTERS, Group
-from tdxlab.render.stepper_views import error_html, section_html
-from tdxlab.sim.designs import DESIGNS, PLACEABLE, Design
+from tdxlab.render.css import FONT
+from tdxlab.render.stepper_views import section_html
+from tdxlab.sim.designs import DESIGNS, PLACEABLE, Design, fix_designs
 from tdxlab.sim.search import SearchResult, find_counterexample
-from tdxlab.widgets._lazy import LazyUI
-from tdxlab.widgets.compare import frame_table_html
+from tdxlab.widgets._base import WidgetModel, WidgetUI
+from tdxlab.widgets.compare import TABLE_COLUMNS, frame_table_html
 
-#: Designs a variant can start from (naive is the bug itself: it keeps nothing per VTL).
-BASES: tuple[str, ...] = ("bank", "split", "snp")
 #: Hypothesis examples of the quick search run on every change (the breadth-first part always runs).
 QUICK_BUDGET = 20
 
@@ -48,18 +48,7 @@ REGISTER_GROUPS: dict[Group, tuple[str, ...]] = {
 }
 
 #: Columns of the scenario table and of the cost table, with short headings.
-RESULT_TABLE: dict[str, str] = {
-    "violations": "violations",
-    "clobber": "clobber",
-    "leak": "leak",
-    "stale": "stale",
-    "registers": "registers",
-    "first_step": "first at step",
-    "bytes_per_entry": "bytes copied / entry",
-    "bytes_per_switch": "bytes copied / switch",
-    "ns_per_entry": "ns / entry (model)",
-    "ns_page_work": "of which page work",
-}
+RESULT_TABLE: dict[str, str] = {c: TABLE_COLUMNS[c] for c in RESULT_COLUMNS if c != "pages_per_vp"}
 COST_TABLE: dict[str, str] = {
     "pages_per_vp": "pages / VP",
     "heap_bytes_per_vp": "bank bytes / VP",
@@ -77,16 +66,24 @@ COST_TIPS: dict[str, str] = {
     "ns_all_switch": "modelled ns per entry when every entry follows a VTL switch (tdxlab.cost)",
 }
 
-_FONT = "font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px;"
-
 
 class YourDesignError(ValueError):
     """A register or base design that cannot be used: one line naming it."""
 
 
+def bases() -> tuple[str, ...]:
+    """Designs a variant can start from: the registry's fix designs, read now.
+
+    Naive is the bug itself (it keeps nothing per VTL); a design registered later
+    (``register_design``) is a base from then on.
+    """
+    return tuple(d.key for d in fix_designs())
+
+
 def _check_base(base: str) -> str:
-    if base not in BASES:
-        raise YourDesignError(f"base design must be one of {', '.join(BASES)}, got {base!r}")
+    keys = bases()
+    if base not in keys:
+        raise YourDesignError(f"base design must be one of {', '.join(keys)}, got {base!r}")
     return base
 
 
@@ -119,41 +116,38 @@ def cost_figures(design: Design) -> dict[str, float]:
     }
 
 
-class YourDesign(LazyUI["_YourDesignUI"]):
+class YourDesign(WidgetModel["_YourDesignUI"]):
     """A reviewer's variant of one base design, and what the checker, search and costs say of it."""
+
+    base = traitlets.Unicode(read_only=True, help="the base design's key")
+    private: traitlets.Instance[frozenset[str]] = traitlets.Instance(
+        frozenset, read_only=True, help="registers the variant keeps per VTL")
+    budget = traitlets.Int(QUICK_BUDGET, min=0, help="hypothesis examples of the quick search")
+    seed = traitlets.Int(0, help="the quick search's seed")
 
     def __init__(self, base: str = "bank", *, budget: int = QUICK_BUDGET, seed: int = 0) -> None:
         """Start from ``base`` with its catalogue private set (no register moved yet)."""
-        self._base = _check_base(base)
-        self._private = DESIGNS[self._base].private
-        self._preset: Preset | None = None
+        super().__init__()
+        b = _check_base(base)
         if isinstance(budget, bool) or not isinstance(budget, int) or budget < 0:
             raise YourDesignError(f"budget must be an integer >= 0, got {budget!r}")
+        self.set_trait("base", b)
+        self.set_trait("private", DESIGNS[b].private)
+        self._preset: Preset | None = None
         self.budget = budget
         self.seed = seed
         self._cache: dict[str, Any] = {}
-        self._ui: _YourDesignUI | None = None
 
     # --- the choice -----------------------------------------------------------------------------
     @property
-    def base(self) -> str:
-        """The base design's key."""
-        return self._base
-
-    @property
-    def private(self) -> frozenset[str]:
-        """Registers the variant keeps per VTL."""
-        return self._private
-
-    @property
     def added(self) -> tuple[str, ...]:
         """Registers made private that the base keeps shared."""
-        return tuple(r for r in PLACEABLE if r in self._private - DESIGNS[self._base].private)
+        return tuple(r for r in PLACEABLE if r in self.private - DESIGNS[self.base].private)
 
     @property
     def dropped(self) -> tuple[str, ...]:
         """Registers the base keeps private that the variant treats as shared."""
-        return tuple(r for r in PLACEABLE if r in DESIGNS[self._base].private - self._private)
+        return tuple(r for r in PLACEABLE if r in DESIGNS[self.base].private - self.private)
 
     @property
     def preset_name(self) -> str | None:
@@ -161,7 +155,7 @@ class YourDesign(LazyUI["_YourDesignUI"]):
         candidates = [self._preset] if self._preset is not None else []
         candidates += list(PRESETS.values())
         for p in candidates:
-            if p.base == self._base and _preset_private(p) == self._private:
+            if p.base == self.base and _preset_private(p) == self.private:
                 return p.name
         return None
 
@@ -172,15 +166,15 @@ class YourDesign(LazyUI["_YourDesignUI"]):
         if name is not None:
             return PRESETS[name].key
         if not self.added and not self.dropped:
-            return self._base
+            return self.base
         moves = "".join(f"-{r}" for r in self.dropped) + "".join(f"+{r}" for r in self.added)
-        return f"{self._base}{moves}" if len(moves) <= 40 else f"{self._base}-custom"
+        return f"{self.base}{moves}" if len(moves) <= 40 else f"{self.base}-custom"
 
     @property
     def design(self) -> Design:
         """The variant as a Design (``DESIGNS[base].variant``); the base itself when nothing moved."""
         if "design" not in self._cache:
-            base = DESIGNS[self._base]
+            base = DESIGNS[self.base]
             if not self.added and not self.dropped:
                 self._cache["design"] = base
             else:
@@ -191,33 +185,35 @@ class YourDesign(LazyUI["_YourDesignUI"]):
         design: Design = self._cache["design"]
         return design
 
-    def _changed(self, base: str, private: frozenset[str], preset: Preset | None = None) -> YourDesign:
-        self._base, self._private, self._preset = base, private, preset
-        self._cache.clear()
-        if self._ui is not None:
-            self._ui.refresh()
+    def _choose(self, base: str, private: frozenset[str], preset: Preset | None = None) -> YourDesign:
+        with self.hold_trait_notifications():
+            self.set_trait("base", base)
+            self.set_trait("private", private)
+            self._preset = preset
+            self._cache.clear()
+            self._changed()
         return self
 
     def drop_private(self, *regs: str) -> YourDesign:
         """Treat ``regs`` as shared (no per-VTL copy): e.g. ``drop_private("rsp")``."""
-        return self._changed(self._base, self._private - _check_regs(regs), self._preset)
+        return self._choose(self.base, self.private - _check_regs(regs), self._preset)
 
     def add_private(self, *regs: str) -> YourDesign:
         """Keep ``regs`` per VTL: e.g. ``add_private("cr2")``."""
-        return self._changed(self._base, self._private | _check_regs(regs), self._preset)
+        return self._choose(self.base, self.private | _check_regs(regs), self._preset)
 
     def set_private(self, regs: tuple[str, ...] | list[str] | frozenset[str]) -> YourDesign:
         """Replace the whole private set."""
-        return self._changed(self._base, _check_regs(tuple(regs)), self._preset)
+        return self._choose(self.base, _check_regs(tuple(regs)), self._preset)
 
     def set_base(self, base: str) -> YourDesign:
         """Start again from another base design (its catalogue private set)."""
         b = _check_base(base)
-        return self._changed(b, DESIGNS[b].private)
+        return self._choose(b, DESIGNS[b].private)
 
     def reset(self) -> YourDesign:
         """Back to the base design's catalogue private set."""
-        return self._changed(self._base, DESIGNS[self._base].private)
+        return self._choose(self.base, DESIGNS[self.base].private)
 
     def preset(self, name: str) -> YourDesign:
         """Load a preset by name or key (see :data:`tdxlab.compare.PRESETS`)."""
@@ -225,7 +221,7 @@ class YourDesign(LazyUI["_YourDesignUI"]):
             p = get_preset(name)
         except CompareError as exc:
             raise YourDesignError(str(exc)) from None
-        return self._changed(p.base, _preset_private(p), p)
+        return self._choose(p.base, _preset_private(p), p)
 
     @property
     def story(self) -> str:
@@ -259,8 +255,8 @@ class YourDesign(LazyUI["_YourDesignUI"]):
     def costs(self) -> pd.DataFrame:
         """Cost figures of the base design and the variant (index: design key)."""
         if "costs" not in self._cache:
-            rows = {self._base: cost_figures(DESIGNS[self._base])}
-            if self.design is not DESIGNS[self._base]:
+            rows = {self.base: cost_figures(DESIGNS[self.base])}
+            if self.design is not DESIGNS[self.base]:
                 rows[self.design.key] = cost_figures(self.design)
             self._cache["costs"] = pd.DataFrame.from_dict(rows, orient="index")[list(COST_TABLE)]
         frame: pd.DataFrame = self._cache["costs"]
@@ -274,51 +270,32 @@ class YourDesign(LazyUI["_YourDesignUI"]):
     @property
     def verdict(self) -> str:
         """One line: does the variant keep isolation, and where does it first fail."""
-        from tdxlab import describe
-
-        bad = self.results[self.results["violations"] > 0]
-        search = self.counterexample
-        what = f"{self.design.key} ({', '.join(self.dropped_added_words()) or 'no register moved'})"
-        if bad.empty and not search.found:
-            return (f"{what}: isolation holds on all {len(self.results)} scenarios and no counterexample "
-                    f"was found (exhaustive up to {search.exhaustive_length} events).")
-        parts = [f"{what}: breaks on {len(bad)} of {len(self.results)} scenarios"]
-        if search.found and search.trace is not None and search.violations:
-            parts.append(f"shortest counterexample {len(search.trace)} events; first: "
-                         f"{describe.describe_violation(search.violations[0])}")
-        return "; ".join(parts)
+        broken = int((self.results["violations"] > 0).sum())
+        return describe.variant_verdict(self.design.key, self.dropped_added_words(), len(self.results),
+                                        broken, self.counterexample)
 
     def dropped_added_words(self) -> list[str]:
         """The moves in words: ``rsp made shared``, ``cr2 made private`` (counted when there are many)."""
-        out = []
-        for regs, what in ((self.dropped, "shared"), (self.added, "private")):
-            if len(regs) > 4:
-                out.append(f"{len(regs)} registers made {what}")
-            else:
-                out += [f"{r} made {what}" for r in regs]
-        return out
+        return describe.moves_words(self.dropped, self.added)
 
     # --- views ----------------------------------------------------------------------------------
     @property
     def html(self) -> str:
         """Verdict, scenario table, search outcome and costs as one HTML string."""
-        from tdxlab import describe
-
-        story = f'<div style="{_FONT} font-style: italic;">{escape(self.story)}</div>' if self.story else ""
-        verdict = (f'<div class="tdxlab-your-verdict" style="{_FONT} font-weight: 600;">'
+        story = f'<div style="{FONT} font-style: italic;">{escape(self.story)}</div>' if self.story else ""
+        verdict = (f'<div class="tdxlab-your-verdict" style="{FONT} font-weight: 600;">'
                    f"{escape(self.verdict)}</div>")
         table = frame_table_html(self.results, RESULT_TABLE, index_title="scenario",
-                                 caption="The checker on every built-in scenario")
+                                 caption=describe.SCENARIO_TABLE_CAPTION)
         s = self.counterexample
         if s.found and s.trace is not None:
             events = "".join(f"<li>{escape(describe.describe_event(e))}</li>" for e in s.trace)
-            search = (f'<div style="{_FONT}">Counterexample ({s.method}, {s.examples_tried:,} traces tried):'
-                      f'</div><ol start="0" style="{_FONT} margin: 2px 0;">{events}</ol>')
+            search = (f'<div style="{FONT}">{escape(describe.counterexample_heading(s))}'
+                      f'</div><ol start="0" style="{FONT} margin: 2px 0;">{events}</ol>')
         else:
-            search = (f'<div style="{_FONT}">No counterexample: every trace of up to {s.exhaustive_length} '
-                      f"events holds, and {s.hypothesis_examples} random longer traces did too.</div>")
+            search = f'<div style="{FONT}">{escape(describe.no_counterexample_line(s))}</div>'
         costs = frame_table_html(self.costs, COST_TABLE, tooltips=COST_TIPS,
-                                 caption="What it costs (counted from the protocol; time from the model)")
+                                 caption=describe.COST_TABLE_CAPTION)
         body = story + verdict + table + search + costs
         return section_html(f"Your design: {self.design.key}", body, self.design.title,
                             cls="tdxlab-your-design-section")
@@ -329,20 +306,20 @@ class YourDesign(LazyUI["_YourDesignUI"]):
 
     def __repr__(self) -> str:
         """The variant in one line."""
-        moves = ", ".join(self.dropped_added_words()) or "no register moved"
-        return f"<YourDesign {self.key}: base {self._base}, {moves}>"
+        return describe.variant_repr(self.key, self.base, self.dropped_added_words())
 
 
-class _YourDesignUI:
+class _YourDesignUI(WidgetUI):
     """The widgets of one YourDesign; every handler calls its public API."""
 
     def __init__(self, yd: YourDesign) -> None:
         import ipywidgets as w
 
+        super().__init__(yd)
         self.yd = yd
-        self._syncing = False
-        self.base = w.ToggleButtons(options=list(BASES), value=yd.base, description="Base",
-                                    tooltips=[DESIGNS[b].title for b in BASES])
+        keys = bases()
+        self.base = w.ToggleButtons(options=list(keys), value=yd.base, description="Base",
+                                    tooltips=[DESIGNS[b].title for b in keys])
         self.presets = w.Dropdown(options=[("(choose a preset)", ""), *((n, n) for n in PRESETS)],
                                   value="", description="Preset", layout=w.Layout(width="420px"))
         self.reset = w.Button(description="Reset", tooltip="back to the base design's private set")
@@ -351,61 +328,38 @@ class _YourDesignUI:
             pick = w.SelectMultiple(options=list(regs), value=tuple(r for r in regs if r in yd.private),
                                     rows=min(8, len(regs)), description="private",
                                     layout=w.Layout(width="260px"))
-            pick.observe(self._on_pick, names="value")
+            self.on_value(pick, lambda _v: self._pick())
             self.pickers[group] = pick
         self.groups = w.Accordion(children=list(self.pickers.values()),
                                   titles=tuple(f"{g.value} ({len(r)})" for g, r in REGISTER_GROUPS.items()))
-        help_text = w.HTML(f'<div style="{_FONT}">Selected registers are <b>private</b> (kept per VTL); '
-                           "the rest are shared. Ctrl/Cmd-click to select several.</div>")
-        self.error = w.HTML()
+        help_text = w.HTML(f'<div style="{FONT}">{escape(describe.PICKER_HELP)}</div>')
         self.out = w.HTML()
         self.out.add_class("tdxlab-your-design-result")
-        self.base.observe(self._on_base, names="value")
-        self.presets.observe(self._on_preset, names="value")
-        self.reset.on_click(lambda _b: self._guard(yd.reset))
+        self.on_value(self.base, yd.set_base, lambda: yd.base)
+        # "(choose a preset)" is the empty choice: picking it loads nothing
+        self.on_value(self.presets, lambda name: name and yd.preset(name), lambda: yd.preset_name or "")
+        self.on_click(self.reset, yd.reset)
         left = w.VBox([help_text, self.groups], layout=w.Layout(width="320px"))
         self.root = w.VBox([w.HBox([self.base, self.reset]), self.presets, self.error,
                             w.HBox([left, self.out], layout=w.Layout(align_items="flex-start"))])
         self.root.add_class("tdxlab-your-design")
         self.refresh()
 
-    def _guard(self, action: Callable[[], object]) -> None:
-        try:
-            action()
-        except (YourDesignError, CompareError, ValueError) as exc:
-            self.error.value = error_html(str(exc))
-            self.refresh(keep_error=True)
-        else:
-            self.error.value = ""
-            self.refresh()
+    def _pick(self) -> None:
+        self.yd.set_private(tuple(r for pick in self.pickers.values() for r in pick.value))
 
-    def _on_base(self, change: dict[str, Any]) -> None:
-        if not self._syncing and change["new"] != self.yd.base:
-            self._guard(lambda: self.yd.set_base(change["new"]))
+    def sync(self) -> None:
+        """Base, preset and pickers show the current choice."""
+        if self.yd.base not in self.base.options:  # a design registered after the UI was built
+            self.base.options = (*self.base.options, self.yd.base)
+        self.base.value = self.yd.base
+        self.presets.value = self.yd.preset_name or ""
+        for group, pick in self.pickers.items():
+            pick.value = tuple(r for r in REGISTER_GROUPS[group] if r in self.yd.private)
 
-    def _on_preset(self, change: dict[str, Any]) -> None:
-        if not self._syncing and change["new"]:
-            self._guard(lambda: self.yd.preset(change["new"]))
-
-    def _on_pick(self, _change: dict[str, Any]) -> None:
-        if self._syncing:
-            return
-        chosen = tuple(r for pick in self.pickers.values() for r in pick.value)
-        self._guard(lambda: self.yd.set_private(chosen))
-
-    def refresh(self, keep_error: bool = False) -> None:
-        """Sync the controls with the choice and redraw the results."""
-        self._syncing = True
-        try:
-            self.base.value = self.yd.base
-            self.presets.value = self.yd.preset_name or ""
-            for group, pick in self.pickers.items():
-                pick.value = tuple(r for r in REGISTER_GROUPS[group] if r in self.yd.private)
-        finally:
-            self._syncing = False
-        if not keep_error:
-            self.error.value = ""
+    def redraw(self) -> None:
+        """Verdict, tables and search outcome."""
         self.out.value = self.yd.html
 
 
-__all__ = ["BASES", "QUICK_BUDGET", "REGISTER_GROUPS", "YourDesign", "YourDesignError", "cost_figures"]
+__all__ = ["QUICK_BUDGET", "REGISTER_GROUPS", "YourDesign", "YourDesignError", "bases", "cost_figures"]
