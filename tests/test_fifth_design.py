@@ -107,7 +107,11 @@ def test_in_tdxlab_cost(fifth: FifthDesign) -> None:
 def test_in_tdxlab_plot(fifth: FifthDesign, tmp_path) -> None:  # type: ignore[no-untyped-def]
     code, out = _cli("plot", "cost", "--out", str(tmp_path), "--no-host")
     assert code == 0
-    assert (tmp_path / "cost_parts.svg").exists()
+    written = set(out.splitlines())
+    assert {str(tmp_path / f"{c}.svg") for c in ("cost_parts", "overhead_vs_switch", "memory")} <= written
+    # The design's own colour is drawn in the charts with one line or bar per design.
+    for chart in ("overhead_vs_switch", "memory"):
+        assert COLOUR.lower() in (tmp_path / f"{chart}.svg").read_text(encoding="utf-8"), chart
 
 
 def test_in_tdxlab_simulate_and_check(fifth: FifthDesign) -> None:
