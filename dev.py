@@ -49,7 +49,7 @@ STAMP_FORMAT = 1
 CHROMIUM = Path("/usr/bin/chromium")
 MIN_PYTHON = (3, 11)
 #: Paths ruff checks; missing ones are dropped (git does not keep empty directories).
-LINT_PATHS = ("dev.py", "tdxlab", "tests", "benchmarks")
+LINT_PATHS = ("dev.py", "tdxlab", "tests", "benchmarks", "docs")
 #: Generators ``regen`` runs, in order, with the arguments that make them write; missing ones
 #: are skipped (each is a script of its own, so ``dev.py`` stays standard-library only).
 REGENERATORS: tuple[tuple[str, tuple[str, ...]], ...] = (

@@ -15,13 +15,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from tdxlab.cost.accounting import account
 from tdxlab.layout.engine import layout_of
 from tdxlab.layout.split_structs import HCL_RUN_SPLIT, TDX_SHARED_CONTEXT, TDX_VTL_PAGE
 from tdxlab.owners import Owner
 from tdxlab.registers import Platform
 from tdxlab.sim.designs import DESIGNS, Design, VpStore
-from tdxlab.sim.events import Event, Op
-from tdxlab.sim.machine import Simulation
 from tdxlab.sim.memory import Page, PageKind, PageRole
 from tdxlab.sim.model import MODELLED, arch_owner
 from tdxlab.sim.search import register_groups
@@ -147,25 +146,14 @@ def gen_groups() -> str:
     return "\n".join(lines)
 
 
-def _copied_bytes(design: str, events: list[Event]) -> int:
-    sim = Simulation(design, 1)
-    sim.apply(Event(Op.ENABLE_VTL, 0, 1))
-    total = 0
-    for e in events:
-        rec = sim.apply(e)
-        assert rec is not None
-        total += sum(a.size for a in rec.accesses if a.copy and a.write)
-    return total
-
-
 def gen_costs() -> str:
     """Pages per VP and bytes copied per run and per VTL switch, counted from the memory log."""
     lines = ["| design | pages per VP (VTL 0 only) | pages per VP (VTL 0 + 1) | bytes copied per run "
              "| bytes copied per VTL switch |", "|---|---|---|---|---|"]
     for d in DESIGNS:
         design = DESIGNS[d]
-        run = _copied_bytes(d, [Event(Op.RUN, 0)])
-        switch = _copied_bytes(d, [Event(Op.VTL_CALL, 0)])
+        counted = account(design)  # from the protocol's own memory log
+        run, switch = counted.entry.copied, counted.switch_up.copied
         lines.append(f"| {d} | {design.pages_per_vp(1)} | {design.pages_per_vp(2)} | {run} | {switch} |")
     return "\n".join(lines)
 

@@ -269,20 +269,3 @@ def test_simulation_steps_one_event_at_a_time() -> None:
     assert rec is not None and rec.switched == (0, 1) and sim.active_vtls == (1,)
     rec = sim.apply(Event(Op.INTERRUPT, 0, 0))
     assert rec is not None and rec.switched is None and sim.active_vtls == (1,)  # lower VTL waits
-
-
-# --- docs/designs.md stays generated from the declarations ----------------------------------------
-def _copied_bytes(design: str, events: list[Event]) -> int:
-    sim = Simulation(design, 1)
-    sim.apply(Event(Op.ENABLE_VTL, 0, 1))
-    total = 0
-    for e in events:
-        rec = sim.apply(e)
-        assert rec is not None
-        total += sum(a.size for a in rec.accesses if a.copy and a.write)
-    return total
-
-
-def test_bank_copy_cost_matches_the_reference_sheet() -> None:
-    # domain-facts 2.1: TdxPrivateRegs carries 90 bytes of payload, copied in and out per run.
-    assert _copied_bytes("bank", [Event(Op.RUN, 0)]) == 2 * 90
