@@ -75,7 +75,7 @@ def test_host_arena_packs_banks_as_structs_and_pages_a_page_apart() -> None:
 def test_host_rejects_bad_configuration() -> None:
     with pytest.raises(ValueError, match="repeats must be a positive integer"):
         host.measure(["bank"], [1], repeats=0)
-    with pytest.raises(ValueError, match="vps: 0 is not a positive integer"):
+    with pytest.raises(ValueError, match="vps must be a positive integer, got 0"):
         host.measure(["bank"], [0])
 
 

@@ -46,6 +46,7 @@ from tdxlab.cost.accounting import DesignCosts, account
 from tdxlab.layout.engine import CACHE_LINE, PAGE
 from tdxlab.sim.designs import Design, fix_designs
 from tdxlab.sim.memory import Access, Actor, PageKind, PageRole
+from tdxlab.sim.model import positive_count
 
 #: The label every table and chart of this module carries.
 LABEL = "host analogue, not TDX hardware"
@@ -297,12 +298,8 @@ def measure(
     = ``min_ns`` - ``overhead_ns``.  ``working_set_kib``: distinct lines one round
     touches across all VPs.
     """
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
-    vp_list = list(vps)
-    for n in vp_list:
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"vps: {n!r} is not a positive integer")
+    positive_count(repeats, "repeats")
+    vp_list = [positive_count(n, "vps") for n in vps]
     plans = [host_plan(d) for d in (fix_designs() if designs is None else designs)]
     rows: list[tuple[object, ...]] = []
     empty_idx = np.zeros(0, dtype=np.intp)

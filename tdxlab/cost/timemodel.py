@@ -40,6 +40,7 @@ from tdxlab.cost.accounting import DesignCosts, TraceCosts, account
 from tdxlab.cost.constants import DEFAULT, ENTRY_CYCLES, CostConstants
 from tdxlab.layout.engine import CACHE_LINE
 from tdxlab.sim.designs import Design
+from tdxlab.sim.model import positive_count
 
 
 class Part(Enum):
@@ -127,10 +128,8 @@ def entry_cycles(costs: DesignCosts | TraceCosts, constants: CostConstants) -> f
 
 
 def check_vps(vps: object) -> int:
-    """A VP count from user input, or a one-line error."""
-    if isinstance(vps, bool) or not isinstance(vps, int | np.integer) or vps < 1:
-        raise ValueError(f"vps must be a positive integer, got {vps!r}")
-    return int(vps)
+    """A VP count from user input, or a one-line error (:func:`tdxlab.sim.model.positive_count`)."""
+    return positive_count(vps, "vps")
 
 
 def breakdown(

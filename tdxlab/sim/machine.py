@@ -27,7 +27,7 @@ from tdxlab.sim.checker import Violation, ViolationKind
 from tdxlab.sim.designs import VM_INDEX_SHIFT, Design, VpStore, entry_flags, get_design
 from tdxlab.sim.events import Event, Op, StepOutcome, TraceError
 from tdxlab.sim.memory import Access, Actor, Memory, Page, PageKind, Slot
-from tdxlab.sim.model import LOWER_VTLS, MODELLED, arch_owner, reset_value, width_of
+from tdxlab.sim.model import LOWER_VTLS, MODELLED, arch_owner, positive_count, reset_value, width_of
 
 
 @dataclass
@@ -203,8 +203,7 @@ class Simulation:
 
     def __init__(self, design: str | Design, vps: int = 1, *, record: bool = True) -> None:
         """Create the VPs and write their reset state through the design."""
-        if isinstance(vps, bool) or not isinstance(vps, int) or vps < 1:
-            raise ValueError(f"vps must be a positive integer, got {vps!r}")
+        positive_count(vps)
         self.design = get_design(design)
         self.record = record
         self.mem = Memory(log=record)

@@ -10,6 +10,8 @@ checker verifies only their ``vm_index`` bits (which L2 VM gets entered).
 
 from __future__ import annotations
 
+import numbers
+
 from tdxlab.layout.engine import layout_of
 from tdxlab.layout.structs import TDX_VP_CONTEXT
 from tdxlab.owners import Owner
@@ -80,3 +82,13 @@ _WIDTHS = _value_widths()
 def width_of(reg: str) -> int:
     """Value width in bytes a ``set`` may use: the register's narrowest slot in any design."""
     return _WIDTHS[reg]
+
+
+def positive_count(value: object, name: str = "vps") -> int:
+    """A count from user input (VPs, repeats) as an int, or a one-line error naming it.
+
+    One check for every count the kit takes: a bool is not a count, numpy integers are.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)

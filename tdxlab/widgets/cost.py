@@ -35,6 +35,7 @@ from tdxlab import describe
 from tdxlab.cost.accounting import DesignCosts, account
 from tdxlab.cost.constants import CONSTANTS, DEFAULT, CostConstants, with_overrides
 from tdxlab.cost.sweep import BreakEven, break_evens, summary
+from tdxlab.cost.timemodel import check_vps
 from tdxlab.widgets._base import WidgetModel, WidgetUI
 
 if TYPE_CHECKING:
@@ -65,16 +66,14 @@ SLIDERS: dict[str, tuple[float, float, float]] = {
 def _workload(changes: dict[str, float], vps: int, switch_fraction: float,
               entries_per_s: float) -> tuple[int, float, float]:
     """The workload after ``changes``, checked: one-line errors naming the setting."""
-    raw_vps = changes.get("vps", vps)
-    if isinstance(raw_vps, bool) or not isinstance(raw_vps, int | np.integer) or raw_vps < 1:
-        raise ValueError(f"vps must be a positive integer, got {raw_vps!r}")
+    checked_vps = check_vps(changes.get("vps", vps))
     f = float(changes.get("switch_fraction", switch_fraction))
     if not 0.0 <= f <= 1.0:
         raise ValueError(f"switch_fraction must be within 0..1, got {f!r}")
     rate = float(changes.get("entries_per_s", entries_per_s))
     if not np.isfinite(rate) or rate < 0:
         raise ValueError(f"entries_per_s must be a number >= 0, got {rate!r}")
-    return int(raw_vps), f, rate
+    return checked_vps, f, rate
 
 
 class CostExplorer(WidgetModel["_CostUI"]):
