@@ -1,10 +1,9 @@
 """The Stepper's pure HTML builders: escaping, mismatch marking, empty banner, VP chips."""
 
 import re
-import subprocess
-import sys
 
 import pytest
+from widget_tree import imported_by
 
 from tdxlab.render.stepper_views import (
     RegisterCell,
@@ -112,10 +111,7 @@ def test_section_keeps_trusted_body_and_escapes_title():
 
 
 def test_views_module_imports_no_ui_or_plotting():
-    code = ("import sys, tdxlab.render.stepper_views; "
-            "print(any(m in sys.modules for m in ('ipywidgets', 'matplotlib')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert imported_by("import tdxlab.render.stepper_views", ("ipywidgets", "matplotlib")) == []
 
 
 def test_register_class_cell_uses_the_owner_colour_key():
@@ -152,3 +148,24 @@ def test_moves_are_counted_when_there_are_many():
 
     assert describe.moves_words(("rsp",), ("cr2",)) == ["rsp made shared", "cr2 made private"]
     assert describe.moves_words(("a", "b", "c", "d", "e"), ()) == ["5 registers made shared"]
+
+
+def test_byte_value_notes_show_the_integer_or_the_leading_bytes():
+    from tdxlab import describe
+
+    rip = (0xFFFFF80000401000).to_bytes(8, "little")
+    assert describe.byte_value_note(0x288, rip, as_integer=True) == "value = 0xfffff80000401000"
+    assert describe.byte_value_note(0x10, bytes(range(4)), as_integer=False) == "bytes at 0x10: 00 01 02 03"
+    long = describe.byte_value_note(0x10, bytes(range(20)), as_integer=False)
+    assert long == "bytes at 0x10: 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f …"  # 16 of 20 shown
+
+
+def test_byte_grid_words():
+    from tdxlab import describe
+
+    assert describe.outside_label(page_tail=True) == "unused page tail"
+    assert describe.outside_label(page_tail=False) == "outside the structure"
+    assert describe.byte_grid_title("hcl_run", 4096, 0, None, 64) == (
+        "hcl_run: 4096 bytes, one row per 64-byte cache line")
+    assert describe.byte_grid_title("tdx_vp_context", 1024, 0x110, 4096, 64) == (
+        "tdx_vp_context: 1024 bytes at 0x110 in a 4096-byte page, one row per 64-byte cache line")

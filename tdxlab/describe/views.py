@@ -125,6 +125,32 @@ VP_CHIPS_LEGEND = ("Active VTL per VP (VP:VTL; · = VTL 1 not enabled; bold bord
                    "filled = pages shown below)")
 
 
+# --- the byte grids (HTML and matplotlib) ---------------------------------------------------------
+#: The legend keys of the two marks a byte grid draws (the same words in both renderers).
+HIGHLIGHT_KEY = "selected field"
+CHANGED_KEY = "changed byte"
+
+
+def byte_grid_title(name: str, size: int, base: int, page_size: int | None, line: int) -> str:
+    """A byte grid figure's default title: the structure, where it sits, and what a row is."""
+    where = f" at {base:#x}" if base else ""
+    page = f" in a {page_size}-byte page" if page_size is not None else ""
+    return f"{name}: {size} bytes{where}{page}, one row per {line}-byte cache line"
+
+
+def outside_label(*, page_tail: bool) -> str:
+    """What the grid's bytes beyond the structure are: the rest of its page, or just not part of it."""
+    return "unused page tail" if page_tail else "outside the structure"
+
+
+def byte_value_note(offset: int, raw: bytes, *, as_integer: bool) -> str:
+    """A field's value for its tooltip: the little-endian integer, or its leading bytes (16 at most)."""
+    if as_integer:
+        return f"value = 0x{int.from_bytes(raw, 'little'):0{2 * len(raw)}x}"
+    more = " …" if len(raw) > 16 else ""
+    return f"bytes at {offset:#x}: {raw[:16].hex(' ')}{more}"
+
+
 # --- the counterexample finder -----------------------------------------------------------------
 def numbered_events(events: Iterable[Event]) -> list[str]:
     """A trace in words, one line per step, numbered like the Stepper (``step 0: VP 0: ...``)."""
@@ -247,11 +273,13 @@ def cpu_share_line(entries_per_s: float, shares: str) -> str:
 
 __all__ = [
     "BEFORE_FIRST_EVENT",
+    "CHANGED_KEY",
     "COMPARISON_HINT",
     "COST_TABLE_CAPTION",
     "FINDER_JSONL",
     "FINDER_PROMPT",
     "FINDER_VIOLATIONS",
+    "HIGHLIGHT_KEY",
     "PICKER_HELP",
     "PRESS_STEP",
     "SCENARIO_TABLE_CAPTION",
@@ -259,6 +287,8 @@ __all__ = [
     "banner_lines",
     "banner_text",
     "banner_title",
+    "byte_grid_title",
+    "byte_value_note",
     "comparison_caption",
     "comparison_title",
     "counterexample_heading",
@@ -271,6 +301,7 @@ __all__ = [
     "next_event_line",
     "no_counterexample_line",
     "numbered_events",
+    "outside_label",
     "page_subtitle",
     "per_design",
     "register_table_caption",

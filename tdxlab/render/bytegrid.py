@@ -29,6 +29,7 @@ from matplotlib.image import AxesImage
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 
+from tdxlab import describe
 from tdxlab.layout.engine import CACHE_LINE, Layout, LayoutError
 from tdxlab.owners import Owner
 from tdxlab.palette import (
@@ -275,9 +276,10 @@ def _legend_handles(owners: set[Owner], span: GridSpan, has_outside: bool, hl: b
         handles.append(Patch(facecolor=OUTSIDE.fill, edgecolor="#999999", linewidth=0.6,
                              label=span.outside_label))
     if hl:
-        handles.append(Patch(facecolor="none", edgecolor=HIGHLIGHT, linewidth=1.8, label="selected field"))
+        handles.append(Patch(facecolor="none", edgecolor=HIGHLIGHT, linewidth=1.8,
+                             label=describe.HIGHLIGHT_KEY))
     if ch:
-        handles.append(Patch(facecolor="none", edgecolor=CHANGED, linewidth=1.8, label="changed byte"))
+        handles.append(Patch(facecolor="none", edgecolor=CHANGED, linewidth=1.8, label=describe.CHANGED_KEY))
     return handles
 
 
@@ -343,9 +345,7 @@ def _new_axes(lines: int, legend: bool, values: bool) -> Axes:
 
 
 def _default_title(layout: Layout, span: GridSpan) -> str:
-    where = f" at {span.base:#x}" if span.base else ""
-    page = f" in a {span.page_size}-byte page" if span.page_size is not None else ""
-    return f"{layout.name}: {layout.size} bytes{where}{page}, one row per {CACHE_LINE}-byte cache line"
+    return describe.byte_grid_title(layout.name, layout.size, span.base, span.page_size, CACHE_LINE)
 
 
 def _image(ax: Axes, layout: Layout, span: GridSpan) -> AxesImage:

@@ -74,7 +74,7 @@ class GridSpan:
     @property
     def outside_label(self) -> str:
         """What the bytes outside the structure are, in words."""
-        return "unused page tail" if self.page_size is not None else "outside the structure"
+        return describe.outside_label(page_tail=self.page_size is not None)
 
     def line_offsets(self) -> list[int]:
         """Absolute offset of the first byte of each row."""
@@ -190,11 +190,8 @@ def _value_note(row: Row, data: bytes | bytearray | memoryview | None, base: int
     if data is None or row.end > len(data):
         return ""
     raw = bytes(data[row.offset : row.end])
-    if row.size <= 8 and "[" not in row.type:
-        return f"\nvalue = 0x{int.from_bytes(raw, 'little'):0{2 * row.size}x}"
-    shown = raw[:16].hex(" ")
-    more = " …" if row.size > 16 else ""
-    return f"\nbytes at {base + row.offset:#x}: {shown}{more}"
+    as_integer = row.size <= 8 and "[" not in row.type
+    return "\n" + describe.byte_value_note(base + row.offset, raw, as_integer=as_integer)
 
 
 def _tooltips(leaves: list[Row], base: int,
@@ -218,9 +215,9 @@ def legend_html(owners: Collection[Owner], *, outside: str | None = None,
     if outside is not None:
         items.append(("tdxlab-outside", OUTSIDE.css() + "border: 1px solid #bbb;", outside))
     if highlight:
-        items.append(("tdxlab-highlight", f"background:{_BG};" + _HL_CSS, "selected field"))
+        items.append(("tdxlab-highlight", f"background:{_BG};" + _HL_CSS, describe.HIGHLIGHT_KEY))
     if changed:
-        items.append(("tdxlab-changed", f"background:{_BG};" + _CH_CSS, "changed byte"))
+        items.append(("tdxlab-changed", f"background:{_BG};" + _CH_CSS, describe.CHANGED_KEY))
     cells = "".join(
         f'<span class="tdxlab-key" style="display: inline-flex; align-items: center; '
         f'margin: 2px 12px 2px 0;">'
