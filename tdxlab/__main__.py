@@ -1,7 +1,7 @@
-"""``python -m tdxlab`` runs the CLI."""
+"""``python -m tdxlab`` runs the ``tdxlab`` command."""
 
 import sys
 
-from tdxlab.cli import main
+from tdxlab.commands import main
 
 sys.exit(main())

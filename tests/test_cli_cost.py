@@ -12,6 +12,7 @@ from conftest import DESIGN_KEYS
 from facts import BANK_BYTES, SPLIT_SWITCH_BYTES
 
 import tdxlab.cli as cli
+import tdxlab.commands as commands
 
 REQUIRED = ["design", "vps", "switch_fraction", "bytes_copied_per_entry", "cache_lines_per_entry",
             "pages_per_vp", "ns_per_entry"]
@@ -20,11 +21,11 @@ REQUIRED = ["design", "vps", "switch_fraction", "bytes_copied_per_entry", "cache
 @pytest.fixture(autouse=True)
 def only_cost_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     # Other sub-command modules belong to other work; these tests exercise these two through main().
-    monkeypatch.setattr(cli, "SUBCOMMANDS", ("tdxlab.cli.cost_cmd", "tdxlab.render.plot_cmd"))
+    monkeypatch.setattr(cli, "SUBCOMMANDS", ("tdxlab.cli.cost_cmd",))
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
+    code = commands.main(list(argv))  # the tdxlab command: the CLI's cost plus render's plot
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -67,7 +68,7 @@ def test_text_names_the_unverified_constants(capsys: pytest.CaptureFixture[str])
 
 def test_designs_default_and_help_come_from_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
-        cli.main(["cost", "--help"])
+        commands.main(["cost", "--help"])
     out = capsys.readouterr().out
     assert f"({', '.join(DESIGN_KEYS)})" in " ".join(out.split())
 

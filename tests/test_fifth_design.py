@@ -18,7 +18,7 @@ from contextlib import redirect_stdout
 import pytest
 from widget_tree import walk
 
-from tdxlab.cli import main
+from tdxlab.commands import main
 from tdxlab.compare import compare
 from tdxlab.cost.host import measure
 from tdxlab.cost.sweep import break_evens, sweep

@@ -92,11 +92,12 @@ def walk(package):
 for name in ("tdxlab", "tdxlab.layout.catalog", "tdxlab.registers", "tdxlab.cli"):
     importlib.import_module(name)
     note(name)
-import tdxlab, tdxlab.cli
+import tdxlab, tdxlab.cli, tdxlab.commands
 imported = ["tdxlab", *walk(tdxlab)]
-tdxlab.cli.build_parser()  # imports every registered sub-command module
-note("tdxlab.cli.build_parser()")
-print(json.dumps({"imported": imported, "cli": list(tdxlab.cli.SUBCOMMANDS), "culprits": culprits}))
+tdxlab.commands.build_parser()  # imports every sub-command module, the CLI's and the higher ones
+note("tdxlab.commands.build_parser()")
+modules = [*tdxlab.cli.SUBCOMMANDS, *(m.__name__ for m in tdxlab.commands.HIGHER)]
+print(json.dumps({"imported": imported, "cli": modules, "culprits": culprits}))
 """
 
 
@@ -114,7 +115,7 @@ def test_core_imports_without_matplotlib_or_ipywidgets() -> None:
     for name in ("tdxlab.layout.catalog", "tdxlab.registers", "tdxlab.cli", "tdxlab.sources"):
         assert name in report["imported"]
     for name in report["cli"]:
-        # the CLI's plug-in point: sub-commands live in the CLI or, when they draw, in rendering;
+        # sub-commands live in the CLI or, when they draw, in rendering (added by tdxlab.commands);
         # either way building the parser must not import a plotting library (culprits below)
         assert name.startswith(("tdxlab.cli.", "tdxlab.render.")), f"sub-command module {name}"
     assert report["culprits"] == {}, (
@@ -138,7 +139,7 @@ def test_python_m_tdxlab_help() -> None:
 
 
 def test_console_script_installed() -> None:
-    assert PYPROJECT["project"]["scripts"]["tdxlab"] == "tdxlab.cli:main"
+    assert PYPROJECT["project"]["scripts"]["tdxlab"] == "tdxlab.commands:main"
     script = Path(sys.executable).parent / "tdxlab"
     assert script.is_file(), f"{script} missing: reinstall with `python3 dev.py test`"
 

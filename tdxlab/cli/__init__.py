@@ -5,14 +5,13 @@ sub-commands raise :class:`UsageError` (or any ``ValueError``/``KeyError`` subcl
 the core raises for bad input) and :func:`main` turns it into that line.  Shared
 argument checks (``--format``, counts, comma lists) are in :mod:`tdxlab.cli.args`.
 
-:data:`SUBCOMMANDS` is the CLI's plug-in point.  Modules are imported *by name*
-(:func:`importlib.import_module`), so a sub-command may live in a layer above the CLI:
-``tdxlab plot`` is :mod:`tdxlab.render.plot_cmd`, in the rendering layer, because it
-draws charts.  The import-linter contract (``pyproject.toml``, ``docs/architecture.md``)
-does not see these imports, which is the point: the CLI layer never imports rendering,
-rendering imports the CLI (for :class:`UsageError` and :mod:`tdxlab.cli.args`).  Such a
-module must keep matplotlib out of its import (load it inside the command), so that
-building the parser stays free of plotting libraries.
+:data:`SUBCOMMANDS` names this layer's own sub-command modules; they are imported by
+name when the parser is built (each imports this package for :class:`UsageError`, so
+they cannot be imported while it is).  A sub-command that lives in a higher layer —
+``tdxlab plot`` is :mod:`tdxlab.render.plot_cmd`, because it draws — is handed in as
+``extra`` by the composition root :mod:`tdxlab.commands`, which is what the ``tdxlab``
+script and ``python -m tdxlab`` run.  So the CLI layer never imports rendering, and the
+import-linter contract sees every import there is.
 """
 
 from __future__ import annotations
@@ -21,24 +20,31 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
-#: Sub-command modules; each exposes ``register(subparsers) -> None`` and sets
+#: This layer's sub-command modules; each exposes ``register(subparsers) -> None`` and sets
 #: ``func`` on its parser to a callable ``(args) -> int``.
 SUBCOMMANDS: tuple[str, ...] = (
     "tdxlab.cli.layout_cmd",
     "tdxlab.cli.registers_cmd",
     "tdxlab.cli.cost_cmd",
     "tdxlab.cli.simulate_cmd",
-    "tdxlab.render.plot_cmd",
 )
+
+
+class Subcommand(Protocol):
+    """A sub-command module: it adds its parser (with ``func`` set) to the sub-parsers."""
+
+    def register(self, sub: Any) -> None:
+        """Add the sub-command's parser."""
 
 
 class UsageError(Exception):
     """A user mistake on the command line or in an input file: reported as one line, exit 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser with every registered sub-command."""
+def build_parser(extra: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
+    """The argument parser with this layer's sub-commands and the ``extra`` ones."""
     parser = argparse.ArgumentParser(
         prog="tdxlab",
         description="Byte-exact views and simulations of TDX VP context pages across VTLs "
@@ -47,12 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for name in SUBCOMMANDS:
         importlib.import_module(name).register(sub)
+    for module in extra:
+        module.register(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, extra: Sequence[Subcommand] = ()) -> int:
     """Run the CLI; return the exit code (0 ok, 1 findings such as violations, 2 bad input)."""
-    parser = build_parser()
+    parser = build_parser(extra)
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
@@ -63,7 +71,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"tdxlab {args.command}: error: {msg}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -1,8 +1,8 @@
 """``tdxlab plot cost --out DIR``: write the cost charts as PNG and SVG.
 
-This sub-command lives in the rendering layer because it draws; the CLI finds it by
-name (:data:`tdxlab.cli.SUBCOMMANDS`) and never imports rendering itself.  Building the
-parser must stay free of plotting libraries, so matplotlib (through
+This sub-command lives in the rendering layer because it draws; the composition root
+:mod:`tdxlab.commands` adds it to the CLI's own, so the CLI never imports rendering.
+Building the parser must stay free of plotting libraries, so matplotlib (through
 :mod:`tdxlab.render.charts`) and the host analogue are imported inside the handler.
 The constant options and their checks are shared with ``tdxlab cost``.
 """
