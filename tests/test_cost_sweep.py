@@ -145,7 +145,10 @@ def test_only_shown_rivals_are_asked_about(shown: list[str],
 def test_break_even_frame_and_its_findings() -> None:
     frame = break_even_frame(vps=(1, 4096))
     assert list(frame.columns) == list(BREAK_EVEN_COLUMNS)
-    assert list(frame["vps"]) == [1, 1, 4096, 4096]
+    # The kit's two questions (split vs bank; snp vs bank and split) at each VP count, in that order.
+    kit = frame[frame["design"].isin(["split", "snp"])]
+    assert list(kit["vps"]) == [1, 1, 4096, 4096]
+    assert list(kit["design"]) == ["split", "snp", "split", "snp"]
     table = describe.break_even_table(frame)
     assert "break_even" not in table.columns
     assert table["finding"].iloc[0] == (
