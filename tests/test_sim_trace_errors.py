@@ -192,3 +192,17 @@ def test_valid_events_are_exactly_what_apply_accepts(design: Design, state: str)
         else:
             with pytest.raises(TraceError):
                 probe.apply(event)
+
+
+@pytest.mark.parametrize("vp", [2, -1, True, "0"])
+def test_valid_events_of_a_vp_that_does_not_exist(vp: object) -> None:
+    with pytest.raises(ValueError, match=r"does not exist \(partition has 2 VPs: 0\.\.1\)"):
+        Simulation("bank", vps=2).valid_events(vp)  # type: ignore[arg-type]
+
+
+def test_unfinished_names_the_sets_no_run_carried_out() -> None:
+    sim = Simulation("bank", vps=2, record=False)
+    for e in (Event(Op.SET, 0, 0, "rip", 1), Event(Op.SET, 1, 0, "rax", 2), Event(Op.RUN, 0),
+              Event(Op.SET, 1, 0, "rbx", 3)):
+        sim.apply(e)
+    assert sim.unfinished() == [1, 3]  # VP 1's two sets wait; VP 0's ran

@@ -49,7 +49,7 @@ import pandas as pd
 from tdxlab.layout.engine import CACHE_LINE, PAGE
 from tdxlab.registers import Platform
 from tdxlab.sim.designs import DESIGNS, Design, get_design
-from tdxlab.sim.events import Event, Op
+from tdxlab.sim.events import Event, Op, StepOutcome
 from tdxlab.sim.machine import SimResult, Simulation
 from tdxlab.sim.memory import Access, Actor, PageKind, PageRole
 
@@ -418,7 +418,7 @@ def trace_costs(result: SimResult) -> TraceCosts:
             switches += 1
             copied_s += t.copied
             pending[vp] = pending.get(vp, Tally()) | t
-        elif rec.event.op is Op.RUN:
+        elif rec.outcome is StepOutcome.RAN:
             entries += 1
             copied_e += t.copied
             joined = pending.pop(vp, Tally()) | t

@@ -287,9 +287,14 @@ class Simulation:
         """Every event that is possible now (on ``vp``, or on every VP), in :class:`Op` order.
 
         The one answer to "what may happen next": the counterexample search, the property
-        tests and the widgets enumerate events with it, and :meth:`apply` accepts exactly
-        these (both use :data:`OP_RULES`).  ``set`` events are offered for ``regs`` x ``values``.
+        tests and the simulator benchmark draw their events from it, and :meth:`apply`
+        accepts exactly these (both use :data:`OP_RULES`).  ``set`` events are offered for
+        ``regs`` x ``values``.  A VP that does not exist is a one-line error.
         """
+        known = range(len(self.vps))
+        if vp is not None and (isinstance(vp, bool) or not isinstance(vp, int) or vp not in known):
+            raise ValueError(f"vp {vp!r} does not exist (partition has {len(self.vps)} VPs: "
+                             f"0..{len(self.vps) - 1})")
         chosen = self.vps if vp is None else [self.vps[vp]]
         out: list[Event] = []
         for v in chosen:
@@ -318,7 +323,7 @@ class Simulation:
     def _switch(self, vp: _Vp, event: Event, step: int) -> _Outcome:
         target = _target(vp, event)
         if not _switches(vp, event):  # an interrupt for the running or a lower VTL
-            return _Outcome(StepOutcome.DELIVERED if target == vp.current else StepOutcome.WAITS)
+            return _Outcome(StepOutcome.DELIVERED if event.vtl == vp.current else StepOutcome.WAITS)
         src = vp.current
         self.design.on_switch(vp.store, src, target, self.mem)
         vp.current = target
@@ -480,6 +485,10 @@ class Simulation:
         self.finish()
         return self.result()
 
+    def unfinished(self) -> list[int]:
+        """Steps of the ``set`` events no run has carried out yet (a trace may not end with them)."""
+        return sorted(step for vp in self.vps for step, _ in vp.pending)
+
     def finish(self) -> None:
         """Reject a trace that ends with ``set`` events no run ever carried out."""
         for vp in self.vps:
@@ -553,18 +562,18 @@ class OpRule:
 
 
 def _target(vp: _Vp, event: Event) -> int:
-    """The VTL a switching event asks for."""
+    """The VTL the VP is in after a switching kind of event (an interrupt never lowers it)."""
     if event.op is Op.VTL_CALL:
         return 1
     if event.op is Op.VTL_RETURN:
         return 0
     assert event.vtl is not None
-    return event.vtl
+    return max(vp.current, event.vtl)
 
 
 def _switches(vp: _Vp, event: Event) -> bool:
-    """True when the event changes the VP's VTL (an interrupt only switches *up*)."""
-    return event.op is not Op.INTERRUPT or _target(vp, event) > vp.current
+    """True when the event changes the VP's VTL: a kind that can switch (``Op.switches``) to another VTL."""
+    return event.op.switches and _target(vp, event) != vp.current
 
 
 def _reject_enable(vp: _Vp, event: Event) -> str | None:

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING
 from tdxlab.owners import Owner
 from tdxlab.sim.checker import Violation
 from tdxlab.sim.designs import Design, get_design
-from tdxlab.sim.events import Event, Op, TraceError
+from tdxlab.sim.events import Event, TraceError
 from tdxlab.sim.machine import Checkpoint, Simulation
 from tdxlab.sim.model import MODELLED, arch_owner
 
@@ -233,7 +233,7 @@ def _hypothesis(
     try:
         test()
     except _Found as found:
-        return _minimise(design, _valid(found.trace)), counter[0]
+        return _minimise(design, _valid(design, found.trace)), counter[0]
     return None, counter[0]
 
 
@@ -265,28 +265,21 @@ def _minimise(design: Design, trace: list[Event]) -> list[Event]:
         changed = False
         for i in reversed(range(len(trace))):
             candidate = trace[:i] + trace[i + 1 :]
-            if not candidate or candidate[-1].op is Op.SET:
-                continue
-            stop = _violates(design, candidate)
+            stop = _violates(design, candidate) if candidate else None
             if stop is not None:
                 trace = candidate[: stop + 1]
                 changed = True
                 break
-    return _valid(trace)
+    return _valid(design, trace)
 
 
-def _valid(trace: list[Event]) -> list[Event]:
-    """Drop ``set`` events that no later run carried out (a trace must not end with them)."""
-    out: list[Event] = []
-    waiting: dict[int, list[int]] = {}
+def _valid(design: Design, trace: list[Event]) -> list[Event]:
+    """Drop the ``set`` events the simulation says no run carried out (a trace must not end with them)."""
+    sim = Simulation(design, max((e.vp for e in trace), default=0) + 1, record=False)
     for event in trace:
-        if event.op is Op.SET:
-            waiting.setdefault(event.vp, []).append(len(out))
-        elif event.op is Op.RUN:
-            waiting.pop(event.vp, None)
-        out.append(event)
-    drop = {i for idx in waiting.values() for i in idx}
-    return [e for i, e in enumerate(out) if i not in drop]
+        sim.apply(event)
+    drop = set(sim.unfinished())
+    return [e for i, e in enumerate(trace) if i not in drop]
 
 
 def _numbered(trace: Sequence[Event]) -> list[Event]:
