@@ -185,14 +185,16 @@ _FX_SOURCE = Source(Origin.OV, "openhcl/hcl/src/ioctl/tdx.rs", note="FX state le
 #: ``x87_registers`` (ST0-7); the control/status fields and MXCSR are never copied between VMSAs.
 _OV_SNP_X87 = Source(
     Origin.OV,
-    "openhcl/virt_mshv_vtl/src/processor/snp/mod.rs (switch_vtl); openhcl/hcl/src/vmsa.rs "
-    "(set_x87_registers)",
+    "openhcl/virt_mshv_vtl/src/processor/snp/mod.rs (switch_vtl, lines 297-345)",
     note="not copied on VTL switch: OpenVMM-private on SNP, departing from the TLFS",
 )
+_OV_SET_X87 = Source(Origin.OV, "openhcl/hcl/src/vmsa.rs (set_x87_registers)",
+                     note="writes only x87_registers, the ST0-7 block")
 _REGISTERS += [
-    Register(name, Group.FPU, S, P, S, (TLFS_SHARED, _FX_SOURCE, _OV_SNP_X87), width,
-             note="OpenVMM's SNP switch_vtl copies only ST0-7, so it is per-VTL on SNP: OpenVMM "
-             "private there, a departure from the TLFS, which lists x87/SSE state as shared")
+    Register(name, Group.FPU, S, P, S, (TLFS_SHARED, _FX_SOURCE, _OV_SNP_X87, _OV_SET_X87), width,
+             note="of the x87 state, OpenVMM's SNP switch_vtl copies only ST0-7, so this is per-VTL "
+             "on SNP: OpenVMM private there, a departure from the TLFS, which lists x87/SSE state "
+             "as shared")
     for name, width in (("fcw", 2), ("fsw", 2), ("ftw", 1), ("fop", 2), ("fip", 8), ("fdp", 8),
                         ("mxcsr", 4))
 ]  # fmt: skip

@@ -38,7 +38,11 @@ def test_simulate_text(capsys: pytest.CaptureFixture[str], design: str) -> None:
         assert "== 36 isolation violation(s) ==" in out
         assert any("rip" in ln and "clobber" in ln and "step 30" in ln for ln in lines)
     else:
-        assert lines[-1] == "== no isolation violation: every entered VTL observed what the TLFS promises =="
+        # the truth is the TLFS as OpenVMM applies it per platform (on SNP the x87 control fields
+        # and MXCSR are per VTL, a departure from the TLFS: reference sheet 2.2, 2.4)
+        platform = "SNP" if design == "snp" else "TDX"
+        assert lines[-1] == ("== no isolation violation: every entered VTL observed what the TLFS promises, "
+                             f"as OpenVMM classifies each register on {platform} ==")
 
 
 @pytest.mark.parametrize("design", SECURE_CALL_EXIT)

@@ -84,8 +84,10 @@ _CLOCK = Source(
     Origin.TDXLAB,
     "assumed core clock for cycles -> ns",
     Confidence.DERIVED,
-    note="assumption; 2.70 GHz is the cycles/ns ratio in the CVM_eval example output",
+    note=f"assumption; 2.70 GHz is the cycles/ns ratio in the example output of {_CVM_EVAL.cite()}",
 )
+#: What the entry round trips stand in with, and where that figure was measured.
+_STAND_IN = f"VMX exit to a user-space VMM (kvm-unit-tests inl_from_qemu; {_KVM_UNIT_TESTS.cite()})"
 
 
 @dataclass(frozen=True)
@@ -170,10 +172,10 @@ CONSTANTS: dict[str, ConstantInfo] = {
         ConstantInfo("cpu_ghz", "core clock", "GHz", _CLOCK, raises_cost=False, assumption=True),
         ConstantInfo("tdx_entry_cycles", "TDG.VP.ENTER round trip incl. return to VTL2 user mode",
                      "cycles", _NO_TDX_FIGURE, raises_cost=True,
-                     stand_in_for="VMX exit to a user-space VMM (kvm-unit-tests inl_from_qemu)"),
+                     stand_in_for=_STAND_IN),
         ConstantInfo("snp_entry_cycles", "VMGEXIT / VMPL-switch round trip incl. return to VTL2",
                      "cycles", _NO_SNP_FIGURE, raises_cost=True,
-                     stand_in_for="VMX exit to a user-space VMM (kvm-unit-tests inl_from_qemu)"),
+                     stand_in_for=_STAND_IN),
         ConstantInfo("l1_ns", "L1 data-cache hit", "ns", _D2L, raises_cost=True),
         ConstantInfo("l2_ns", "L2 hit", "ns", _D2L, raises_cost=True),
         ConstantInfo("l3_ns", "L3 hit (unshared)", "ns", _D2L, raises_cost=True),

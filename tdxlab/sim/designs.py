@@ -354,7 +354,8 @@ class SnpDesign(Design):
     key = "snp"
     title = "SEV-SNP style (VMSA per VTL, copy shared on switch)"
     summary = ("Each VTL has a full VMSA; nothing is copied per entry, but every VTL switch copies "
-               "the shared registers (GPRs but RSP, CR2, x87/SSE) from one VMSA to the other.")
+               "the shared registers (GPRs but RSP, CR2, ST0-7, XMM; not the x87 control fields or "
+               "MXCSR) from one VMSA to the other.")
     platform = Platform.SNP
     entry_actor = Actor.CPU  # VMRUN/#VMEXIT load and save the VMSA
     style_of = DesignStyle(OKABE_ITO["orange"], "^", "-.")  # the contrast case

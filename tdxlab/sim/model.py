@@ -19,7 +19,6 @@ from tdxlab.registers import REGISTERS, Platform, UnknownRegisterError
 
 #: Lower VTLs a guest can run in; VTL 2 is the paravisor itself.
 LOWER_VTLS: tuple[int, int] = (0, 1)
-PARAVISOR_VTL = 2
 
 #: Guest registers the simulator tracks, in context-page order.
 MODELLED: tuple[str, ...] = tuple(
