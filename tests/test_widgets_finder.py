@@ -144,3 +144,18 @@ def test_widget_offers_a_custom_design() -> None:
     f = CounterexampleFinder(mine, budget=0)
     dropdown = find(f.widget, "Dropdown", "Design")
     assert dropdown.value == "split+cr2"
+
+
+def test_replay_of_a_variant_shows_it_in_the_stepper() -> None:
+    # A preset variant is not in the registry; its replay must still open in the Stepper's UI.
+    variant = DESIGNS["bank"].variant("bank-no-rsp", drop_private={"rsp"})
+    f = CounterexampleFinder(variant, budget=0)
+    f.search()
+    st = f.replay()
+    assert st.design.key == "bank-no-rsp"
+    toggle = find(st.widget, "ToggleButtons")
+    assert toggle.value == "bank-no-rsp" and "bank" in toggle.options
+    toggle.value = "bank"  # back to the registered design, then to the variant again
+    assert st.design.key == "bank"
+    toggle.value = "bank-no-rsp"
+    assert st.design is variant

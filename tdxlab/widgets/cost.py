@@ -21,7 +21,6 @@ is made; the PNG is written by matplotlib.
 from __future__ import annotations
 
 import io
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from html import escape
@@ -126,7 +125,6 @@ class CostExplorer(WidgetModel["_CostUI"]):
         self._backgrounds: OrderedDict[tuple[tuple[float, float], ...], Any] = OrderedDict()
         self.frame = pd.DataFrame()
         self.break_evens: list[BreakEven] = []
-        self.last_redraw_ms = 0.0
         self._recompute()
 
     def _commit(self, constants: CostConstants, vps: int, switch_fraction: float, rate: float) -> None:
@@ -205,7 +203,6 @@ class CostExplorer(WidgetModel["_CostUI"]):
     def _recompute(self) -> None:
         from tdxlab.render import charts
 
-        t0 = time.perf_counter()
         frame = summary(self.costs, self.constants, vps=self.vps, switch_fraction=self.switch_fraction)
         frame["cpu_share"] = frame["ns_per_entry"] * self.entries_per_s / 1e9
         self.frame = frame
@@ -215,7 +212,6 @@ class CostExplorer(WidgetModel["_CostUI"]):
         # fraction never changes an axis (and never forces a full redraw).
         self._parts.update(frame, top=float(np.nanmax(curves.to_numpy())))
         self._overhead.update(curves, self.break_evens, here=self.switch_fraction)
-        self.last_redraw_ms = (time.perf_counter() - t0) * 1000.0
 
     @property
     def html(self) -> str:

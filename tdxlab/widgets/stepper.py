@@ -558,8 +558,10 @@ class _StepperUI(WidgetUI):
         self.s = stepper
         s = stepper
         source = self.trace_source(s, "simulate this trace file")
-        self.design = w.ToggleButtons(options=list(DESIGNS), value=s.design.key, description="Design",
-                                      tooltips=[d.title for d in DESIGNS.values()],
+        # The registered designs, plus the Stepper's own when it is a variant (e.g. a Finder replay).
+        self.choices: dict[str, Design] = {**DESIGNS, s.design.key: s.design}
+        self.design = w.ToggleButtons(options=list(self.choices), value=s.design.key, description="Design",
+                                      tooltips=[d.title for d in self.choices.values()],
                                       style={"button_width": "70px"})
         self.back = w.Button(description="Back", tooltip="undo the last event",
                              layout=w.Layout(width="70px"))
@@ -580,7 +582,7 @@ class _StepperUI(WidgetUI):
         self.on_click(self.step, s.step)
         self.on_click(self.back, s.back)
         self.on_click(self.reset, s.reset)
-        self.on_value(self.design, s.set_design, lambda: s.design.key)
+        self.on_value(self.design, lambda key: s.set_design(self.choices[key]), lambda: s.design.key)
         self.on_value(self.slider, s.goto, lambda: s.index)
         self.on_value(self.vp, lambda vp: s.select_vp(None if vp == -1 else vp))
         self.hexdump_box = w.Accordion(children=[self.panels["hexdump"]],
@@ -611,6 +613,7 @@ class _StepperUI(WidgetUI):
         if self.scenario.value != s.scenario:
             self.scenario.value = s.scenario
         if s.design.key not in self.design.options:
+            self.choices[s.design.key] = s.design
             self.design.options = (*self.design.options, s.design.key)
         self.design.value = s.design.key
         if self.slider.max != s.last:
