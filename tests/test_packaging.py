@@ -230,7 +230,7 @@ def test_dev_py_uses_only_the_standard_library() -> None:
     assert top <= set(sys.stdlib_module_names) | {"__future__"}, top - set(sys.stdlib_module_names)
 
 
-def test_dev_py_help_names_both_commands() -> None:
+def test_dev_py_help_names_its_commands() -> None:
     done = subprocess.run(
         [sys.executable, str(ROOT / "dev.py"), "--help"],
         capture_output=True,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tdxlab.compare import COLUMNS
 from tdxlab.describe.basics import plural
 from tdxlab.describe.simulation import describe_violation
 from tdxlab.sim.checker import ViolationKind
@@ -37,6 +38,8 @@ COMPARISON_COLUMNS: dict[str, str] = {
     "unverified stand-in, the same for every TDX design)",
     "ns_page_work": "the part of ns_per_entry that depends on the page design: copies, cache lines, TLB",
 }
+if tuple(COMPARISON_COLUMNS) != COLUMNS:  # pragma: no cover - a column added without its meaning
+    raise ImportError("tdxlab.describe.COMPARISON_COLUMNS must name exactly tdxlab.compare.COLUMNS, in order")
 
 
 def copied_text(nbytes: float, per: str) -> str:

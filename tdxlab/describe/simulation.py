@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 # --- simulation ------------------------------------------------------------------------------------
 # The words for trace events, isolation violations and simulation steps, shared by
 # ``tdxlab simulate``/``check``, the simulation notebooks, the Stepper and the comparison.
-# (Wording drafted by the simulation work; kept here so every view uses the same sentences.)
 
 #: One phrase per event kind, keyed by the enum: a kind without a phrase fails at import.
 EVENT_PHRASES: dict[Op, str] = {

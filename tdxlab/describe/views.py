@@ -27,7 +27,7 @@ def stepper_position(index: int, last: int, key: str, title: str, source: str, v
                      violations_so_far: int) -> str:
     """Where the Stepper is, e.g. ``Step 14 of 0–30 · design naive: ... · scenario X · 1 VP · ...``."""
     where = "Before step 0" if index < 0 else f"Step {index} of 0–{last}"
-    return (f"{where} · design {key}: {title} · {source} · {vps} VP{'s' if vps > 1 else ''} · "
+    return (f"{where} · design {key}: {title} · {source} · {plural(vps, 'VP')} · "
             f"violations so far: {violations_so_far}")
 
 
@@ -37,7 +37,7 @@ def banner_title(record: StepRecord, violations: Sequence[Violation], design: st
         return ""
     regs = {v.reg for v in violations}
     return (f"Isolation violated at step {record.index}: VP {record.event.vp} entered VTL "
-            f"{record.entered_vtl} and observed {len(regs)} register{'s' if len(regs) > 1 else ''} "
+            f"{record.entered_vtl} and observed {plural(len(regs), 'register')} "
             f"wrongly under design {design}")
 
 
