@@ -2,10 +2,11 @@
 
 This is the proof that the registry is the one extension point (issue 8): the design
 below is a class and one ``register_design`` call; no tdxlab module names it, yet the
-comparison, the sweeps and break-evens, the charts, the host analogue, the cost and
-simulate/check commands and every widget offer it.  It is a throw-away: a split design
-that also keeps CR2 per VTL, drawn in its own style, asking its own break-even question.
-It is registered for each test and removed afterwards, so no other test sees it.
+comparison, the sweeps and break-evens, the charts, the host analogue, the cost, plot and
+simulate/check commands and every widget (the cost explorer included) offer it.  It is a
+throw-away: a split design that also keeps CR2 per VTL, drawn in its own style, asking its
+own break-even question.  It is registered for each test and removed afterwards, so no other
+test sees it.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from widget_tree import walk
 from tdxlab.commands import main
 from tdxlab.compare import compare
 from tdxlab.cost.host import measure
-from tdxlab.cost.sweep import break_evens, sweep
+from tdxlab.cost.sweep import break_evens, sweep, verdicts
 from tdxlab.render.charts import cost_figures
 from tdxlab.sim.designs import DESIGNS, DesignStyle, SplitDesign, register_design, unregister_design
 from tdxlab.widgets.compare import DesignComparison
+from tdxlab.widgets.cost import CostExplorer
 from tdxlab.widgets.finder import CounterexampleFinder
 from tdxlab.widgets.stepper import Stepper
 from tdxlab.widgets.your_design import YourDesign
@@ -101,7 +103,16 @@ def test_in_the_host_analogue(fifth: FifthDesign) -> None:
 def test_in_tdxlab_cost(fifth: FifthDesign) -> None:
     code, out = _cli("cost", "--format", "json")
     assert code == 0
-    assert KEY in {row["design"] for row in json.loads(out)["rows"]}
+    report = json.loads(out)
+    assert KEY in {row["design"] for row in report["rows"]}
+    # its own break-even question, worded like the kit's ("split is cheaper than bank ...")
+    assert any(line.startswith(f"{KEY} is ") and " bank " in line for line in report["break_even"])
+    code, out = _cli("cost")
+    assert code == 0 and any(line.startswith(f"{KEY} is ") for line in out.splitlines())
+
+
+def test_in_the_default_verdicts(fifth: FifthDesign) -> None:
+    assert (KEY, ("bank",)) in [(be.design, be.others) for be in verdicts(vps=1)]
 
 
 def test_in_tdxlab_plot(fifth: FifthDesign, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -137,6 +148,9 @@ def test_in_every_widget(fifth: FifthDesign) -> None:
     finder = CounterexampleFinder(design=KEY, budget=0)
     assert finder.design.key == KEY
     assert KEY in _options(finder.widget)
+    explorer = CostExplorer()
+    assert KEY in explorer.designs and KEY in set(explorer.frame["design"])
+    assert any(sentence.startswith(f"{KEY} is ") for sentence in explorer.sentences())
     yours = YourDesign(base=KEY)
     assert yours.base == KEY and "cr2" in yours.design.private
     assert KEY in _options(yours.widget)

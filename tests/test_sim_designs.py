@@ -14,7 +14,7 @@ import pytest
 
 from tdxlab.scenarios import SCENARIOS, load_scenario
 from tdxlab.sim.checker import ViolationKind
-from tdxlab.sim.designs import DESIGNS, Design, fix_designs
+from tdxlab.sim.designs import DESIGNS, Design, SplitDesign, fix_designs, register_design
 from tdxlab.sim.events import Event, Op
 from tdxlab.sim.machine import SimResult, Simulation, simulate
 from tdxlab.sim.memory import Actor
@@ -274,3 +274,26 @@ def test_simulation_steps_one_event_at_a_time() -> None:
     assert rec is not None and rec.switched == (0, 1) and sim.active_vtls == (1,)
     rec = sim.apply(Event(Op.INTERRUPT, 0, 0))
     assert rec is not None and rec.switched is None and sim.active_vtls == (1,)  # lower VTL waits
+
+
+class _Typo(SplitDesign):
+    key = "typo"
+    break_even_against = (("bnak",),)
+
+
+class _StringPlatform(SplitDesign):
+    key = "string-platform"
+    platform = "snp"  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize(("design", "words"), [
+    (_Typo(), "design typo: break_even_against names unregistered design(s) 'bnak'"),
+    (_StringPlatform(), "design string-platform: platform must be a Platform, got 'snp'"),
+    (SplitDesign(), "design key 'split' is already registered"),
+])
+def test_register_design_rejects_what_would_silently_mislead(design: Design, words: str) -> None:
+    before = list(DESIGNS)
+    with pytest.raises(ValueError) as info:
+        register_design(design)
+    assert str(info.value).startswith(words)
+    assert list(DESIGNS) == before

@@ -403,6 +403,12 @@ def register_design(design: Design, *, replace: bool = False) -> Design:
         raise ValueError("a design needs a non-empty key")
     if design.key in DESIGNS and not replace:
         raise ValueError(f"design key {design.key!r} is already registered")
+    if not isinstance(design.platform, Platform):
+        raise ValueError(f"design {design.key}: platform must be a Platform, got {design.platform!r}")
+    unknown = sorted({r for rivals in design.break_even_against for r in rivals} - {*DESIGNS, design.key})
+    if unknown:  # a typo would silently ask no question
+        raise ValueError(f"design {design.key}: break_even_against names unregistered design(s) "
+                         f"{', '.join(map(repr, unknown))}; known: {', '.join(DESIGNS)}")
     DESIGNS[design.key] = design
     return design
 
