@@ -71,7 +71,8 @@ class Builder:
         vp = draw(st.sampled_from(vps))
         reg = draw(st.sampled_from([r for r in MODELLED if r != avoid]))
         events = self.sim.valid_events(vp, [reg], [draw(values(reg))])
-        self.add(draw(st.sampled_from(events)))
+        # A set twice as likely as any other kind: traces write registers more than they switch.
+        self.add(draw(st.sampled_from(events + [e for e in events if e.op is Op.SET])))
 
     def flush(self) -> None:
         """Run every VP that still has sets waiting (a trace may not end with them)."""
