@@ -8,6 +8,7 @@ this module only says it.  The cost layer sits below this one and never imports 
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from tdxlab.cost.constants import CONSTANTS, unverified_names
@@ -158,8 +159,39 @@ def host_noise_caption() -> str:
     return "hollow: numpy call overhead > half the time (unreliable)"
 
 
+class Axis(Enum):
+    """The axis titles of the cost charts, named once so every chart and caption says the same."""
+
+    SWITCH_FRACTION = "fraction of entries preceded by a VTL switch"
+    NS_DESIGN = "ns per entry, design-dependent parts"
+    PAGES_PER_VP = "4 KiB pages per VP (kernel-visible)"
+    PARTITION_VPS = "VPs in the partition"
+    PARTITION_KIB = "KiB per partition"
+    HOST_VPS = "VPs entered in turn on one core"
+    HOST_NS = "ns per entry (design-dependent)"
+
+
+#: Legend key of the break-even markers.
+BREAK_EVEN_KEY = "break-even"
+#: Title of the pages-per-VP chart.
+PAGES_TITLE = "pages per VP"
+
+
+def vtls_label(vtls: int) -> str:
+    """Legend key of a memory bar: which lower VTLs are enabled (1: VTL 0 only; 2: VTL 0 + VTL 1)."""
+    return "VTL 0 only" if vtls == 1 else " + ".join(f"VTL {v}" for v in range(vtls))
+
+
+def series_label(design: str, source: str) -> str:
+    """Legend key of one design's modelled or measured series, e.g. ``bank model``."""
+    return f"{design} {source}"
+
+
 __all__ = [
+    "BREAK_EVEN_KEY",
+    "PAGES_TITLE",
     "PART_LABELS",
+    "Axis",
     "break_even_sentence",
     "break_even_table",
     "constant_line",
@@ -174,6 +206,8 @@ __all__ = [
     "parts_axis_label",
     "parts_title",
     "per_core",
+    "series_label",
     "unverified_constants_caption",
     "unverified_constants_note",
+    "vtls_label",
 ]

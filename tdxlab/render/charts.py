@@ -13,7 +13,7 @@ designs without one get a stable spare style.  The charts read the registry when
 are drawn and name no design.  Cost parts are told apart by colour *and* hatching.
 :func:`save` writes PNG and SVG byte-stably through ``style.save``.
 
-Every caption and title with words in it comes from :mod:`tdxlab.describe` (the words
+Every caption, title, axis title and legend key with words in it comes from :mod:`tdxlab.describe` (the words
 layer, below this one).  Every chart that shows modelled time says that the entry round
 trip is an *unverified* stand-in, and the host chart says it is a host analogue, not TDX
 hardware.
@@ -37,21 +37,24 @@ from tdxlab.cost import host as host_mod
 from tdxlab.cost.accounting import DesignCosts, account
 from tdxlab.cost.constants import DEFAULT, CostConstants
 from tdxlab.cost.sweep import BreakEven, break_evens, curves, summary, sweep
-from tdxlab.cost.timemodel import PARTS
+from tdxlab.cost.timemodel import PARTS, Part
 from tdxlab.layout.engine import PAGE
 from tdxlab.palette import OKABE_ITO
 from tdxlab.render import style
 from tdxlab.sim.designs import DESIGNS, DesignStyle, spare_style
 
 # --- style ------------------------------------------------------------------------------------
-#: Cost parts: colour and hatch (fixed is a neutral grey: it is the same for every design).
-PART_COLOURS: dict[str, str] = {
-    "fixed": "#BBBBBB",
-    "copy": OKABE_ITO["orange"],
-    "cache": OKABE_ITO["sky_blue"],
-    "tlb": OKABE_ITO["reddish_purple"],
+#: Cost parts: colour and hatch (fixed is a neutral grey: it is the same for every design),
+#: keyed by the closed set of parts and checked below to cover it.
+PART_COLOURS: dict[Part, str] = {
+    Part.FIXED: "#BBBBBB",
+    Part.COPY: OKABE_ITO["orange"],
+    Part.CACHE: OKABE_ITO["sky_blue"],
+    Part.TLB: OKABE_ITO["reddish_purple"],
 }
-PART_HATCHES: dict[str, str] = {"fixed": "", "copy": "//", "cache": "..", "tlb": "xx"}
+PART_HATCHES: dict[Part, str] = {Part.FIXED: "", Part.COPY: "//", Part.CACHE: "..", Part.TLB: "xx"}
+if set(PART_COLOURS) != set(Part) or set(PART_HATCHES) != set(Part):  # pragma: no cover
+    raise ImportError("tdxlab.render.charts: every cost Part needs a colour and a hatch")
 #: The kit's style (:mod:`tdxlab.render.style`) plus what these charts add: a light grid and no
 #: top/right spines, so the eye reads values off the bars and lines.
 RC: dict[RcKeyType, Any] = cast(dict[RcKeyType, Any], {
@@ -126,8 +129,9 @@ class PartsChart:
         x = np.arange(len(self.designs))
         with mpl.rc_context(RC):
             self.bars = {
-                p: ax.bar(x, np.zeros(len(x)), 0.6, label=describe.cost_part_label(p), color=PART_COLOURS[p],
-                          hatch=PART_HATCHES[p], edgecolor="#333333", linewidth=0.5)
+                p: ax.bar(x, np.zeros(len(x)), 0.6, label=describe.cost_part_label(p),
+                          color=PART_COLOURS[Part(p)], hatch=PART_HATCHES[Part(p)], edgecolor="#333333",
+                          linewidth=0.5)
                 for p in self.parts
             }
             self.labels = [ax.text(float(i), 0.0, "", ha="center", va="bottom", fontsize=8) for i in x]
@@ -222,11 +226,11 @@ class OverheadChart:
                                         linewidth=1.6)[0]
             self.marks = ax.plot([], [], "o", markersize=9, markerfacecolor="none",
                                  markeredgecolor="#000000", markeredgewidth=1.4,
-                                 label="break-even")[0]
+                                 label=describe.BREAK_EVEN_KEY)[0]
             self.here = ax.axvline(0.0, color="#777777", linewidth=0.8, linestyle=":")
             self.note = ax.text(0.01, 0.80, "", transform=ax.transAxes, va="top", fontsize=7)
-            ax.set_xlabel("fraction of entries preceded by a VTL switch")
-            ax.set_ylabel("ns per entry, design-dependent parts")
+            ax.set_xlabel(describe.Axis.SWITCH_FRACTION.value)
+            ax.set_ylabel(describe.Axis.NS_DESIGN.value)
             ax.set_xlim(0, 1)
             ax.legend(loc="upper right", frameon=False, ncols=3, fontsize=7)
         self.break_evens: list[BreakEven] = []
@@ -289,13 +293,13 @@ def draw_memory_per_vp(designs: Iterable[str | DesignCosts] | None = None, *, ax
             vals = [c.pages_per_vp(vtls) for c in costs]
             bars = ax.bar(x + (i - 0.5) * 0.38, vals, 0.36, color=[design_style(c).colour for c in costs],
                           hatch=hatch, edgecolor="#333333", linewidth=0.5,
-                          label="VTL 0 only" if vtls == 1 else "VTL 0 + VTL 1")
+                          label=describe.vtls_label(vtls))
             ax.bar_label(bars, fmt="%d", fontsize=8)
         ax.set_xticks(x, [c.design for c in costs])
-        ax.set_ylabel("4 KiB pages per VP (kernel-visible)")
+        ax.set_ylabel(describe.Axis.PAGES_PER_VP.value)
         ax.set_ylim(0, max(c.pages_per_vp(2) for c in costs) + 1)
         ax.legend(frameon=False, loc="upper left")
-        ax.set_title("pages per VP")
+        ax.set_title(describe.PAGES_TITLE)
     return ax
 
 
@@ -319,8 +323,8 @@ def draw_memory_per_partition(
         ax.set_xscale("log", base=2)
         ax.set_yscale("log", base=10)
         ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.set_xlabel("VPs in the partition")
-        ax.set_ylabel("KiB per partition")
+        ax.set_xlabel(describe.Axis.PARTITION_VPS.value)
+        ax.set_ylabel(describe.Axis.PARTITION_KIB.value)
         ax.legend(frameon=False)
         ax.set_title(describe.partition_title(vtls))
     return ax
@@ -354,21 +358,21 @@ def draw_model_vs_host(
             colour = look.colour
             m = model[model["design"] == d]
             ax.plot(m["vps"], m["ns_design"], linestyle=look.line, color=colour, linewidth=1.6,
-                    label=f"{d} model")
+                    label=describe.series_label(d, "model"))
             h = part[part["design"] == d]
             h = h[h["net_ns"] > 0]  # a log axis cannot show a net time lost in the noise
             noisy = (h["overhead_ns"] > 0.5 * h["min_ns"]).to_numpy()
             y = h["net_ns"].to_numpy(dtype=float)
             x = h["vps"].to_numpy(dtype=float)
             ax.plot(x[~noisy], y[~noisy], linestyle="none", marker=look.marker, color=colour,
-                    markersize=5, label=f"{d} host")
+                    markersize=5, label=describe.series_label(d, "host"))
             ax.plot(x[noisy], y[noisy], linestyle="none", marker=look.marker, color=colour,
                     markerfacecolor="none", markersize=5)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.set_xlabel("VPs entered in turn on one core")
-        ax.set_ylabel("ns per entry (design-dependent)")
+        ax.set_xlabel(describe.Axis.HOST_VPS.value)
+        ax.set_ylabel(describe.Axis.HOST_NS.value)
         ax.legend(frameon=False, ncols=2, fontsize=7)
         ax.set_title(describe.model_vs_host_title(host_mod.LABEL), fontsize=9)
         ax.annotate(describe.host_noise_caption(), (0.0, -0.2), xycoords="axes fraction", fontsize=7,
