@@ -163,11 +163,19 @@ class PageInfo:
     """One page (or heap struct) a design allocates per VP."""
 
     role: PageRole
-    kind: PageKind
-    vtl: int | None
     layout: str
     used_bytes: int
     counts_as_page: bool
+
+    @property
+    def kind(self) -> PageKind:
+        """What the page is for (from its role)."""
+        return self.role.kind
+
+    @property
+    def vtl(self) -> int | None:
+        """The VTL the page belongs to, if one (from its role)."""
+        return self.role.vtl
 
 
 @dataclass(frozen=True)
@@ -277,7 +285,7 @@ class EntryCounts:
 
 
 def _pages(design: Design, vtls: int) -> list[PageInfo]:
-    return [PageInfo(p.role, p.kind, p.vtl, p.layout.name, p.layout.size, p.counts_as_page)
+    return [PageInfo(p.role, p.layout.name, p.layout.size, p.counts_as_page)
             for p in design.sample_store(vtls).pages]
 
 
