@@ -248,11 +248,12 @@ class Simulation:
             self.mem.write(Actor.PARAVISOR, flags, entry_flags(vtl, True))
 
     # --- stepping -----------------------------------------------------------------------------
-    def _vp(self, event: Event) -> _Vp:
-        if event.vp >= len(self.vps):
-            raise TraceError(f"vp {event.vp} does not exist (partition has {len(self.vps)} VPs: "
-                             f"0..{len(self.vps) - 1})", event.line)
-        return self.vps[event.vp]
+    def _vp(self, index: object, line: int | None = None) -> _Vp:
+        """VP ``index``, or a one-line TraceError (a ValueError) naming the partition's VPs."""
+        if isinstance(index, bool) or not isinstance(index, int) or index not in range(len(self.vps)):
+            raise TraceError(f"vp {index!r} does not exist (partition has {len(self.vps)} VPs: "
+                             f"0..{len(self.vps) - 1})", line)
+        return self.vps[index]
 
     def apply(self, event: Event) -> StepRecord | None:
         """Apply one event; return its record when recording.  Impossible events raise TraceError.
@@ -260,7 +261,7 @@ class Simulation:
         A rejected event leaves the simulation exactly as it was: its kind's rule in
         :data:`OP_RULES` is checked before its handler changes anything.
         """
-        vp = self._vp(event)
+        vp = self._vp(event.vp, event.line)
         rule = OP_RULES[event.op]
         why = rule.reject(vp, event)
         if why is not None:
@@ -291,11 +292,7 @@ class Simulation:
         accepts exactly these (both use :data:`OP_RULES`).  ``set`` events are offered for
         ``regs`` x ``values``.  A VP that does not exist is a one-line error.
         """
-        known = range(len(self.vps))
-        if vp is not None and (isinstance(vp, bool) or not isinstance(vp, int) or vp not in known):
-            raise ValueError(f"vp {vp!r} does not exist (partition has {len(self.vps)} VPs: "
-                             f"0..{len(self.vps) - 1})")
-        chosen = self.vps if vp is None else [self.vps[vp]]
+        chosen = self.vps if vp is None else [self._vp(vp)]
         out: list[Event] = []
         for v in chosen:
             for rule in OP_RULES.values():
