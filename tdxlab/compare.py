@@ -26,7 +26,7 @@ import pandas as pd
 
 from tdxlab.cost.accounting import tally
 from tdxlab.cost.timemodel import breakdown
-from tdxlab.sim.checker import Violation, ViolationKind
+from tdxlab.sim.checker import Violation, ViolationKind, by_severity
 from tdxlab.sim.designs import DESIGNS, Design, get_design
 from tdxlab.sim.events import Event, Op, StepOutcome, TraceError
 from tdxlab.sim.machine import SimResult, simulate
@@ -108,8 +108,13 @@ class DesignOutcome:
 
     @property
     def first(self) -> Violation | None:
-        """The first violation (lowest step; a clobber before the leak it implies)."""
+        """The first finding (lowest step)."""
         return self.violations[0] if self.violations else None
+
+    @property
+    def worst(self) -> Violation | None:
+        """The most severe finding (the first of the highest severity)."""
+        return by_severity(self.violations)[0] if self.violations else None
 
 
 @dataclass(frozen=True)
@@ -285,7 +290,8 @@ PRESETS: dict[str, Preset] = {
             "bank that forgets RSP (pre-#1178)", "bank-no-rsp", "bank",
             "OpenVMM's bank as merged in #778 (2025-02-05): RSP was left in the shared guest-state "
             "buffer until #1178 (2025-04-11) banked it. Each VTL then runs on the other's stack "
-            "pointer: expect clobber and leak of rsp wherever VTL 1 runs, or is enabled after VTL 0 ran.",
+            "pointer: expect an integrity finding for rsp wherever VTL 1 runs on VTL 0's stack pointer "
+            "and a disclosure wherever VTL 0 runs on VTL 1's.",
             drop_private=frozenset({"rsp"}),
         ),
         Preset(
@@ -306,8 +312,8 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "snp that also copies RSP", "snp-copies-rsp", "snp",
             "OpenVMM's SNP switch_vtl does not copy RSP (TLFS: private). A variant that treats it "
-            "as shared copies it from one VMSA to the other on every switch: expect clobber and "
-            "leak of rsp.",
+            "as shared copies it from one VMSA to the other on every switch: expect integrity "
+            "and disclosure findings for rsp.",
             drop_private=frozenset({"rsp"}),
         ),
         Preset(
@@ -330,7 +336,7 @@ def get_preset(name: str) -> Preset:
 
 #: Columns of :func:`scenario_results`.
 RESULT_COLUMNS: tuple[str, ...] = (
-    "violations", "clobber", "leak", "stale", "registers", "first_step", "pages_per_vp",
+    "violations", *(k.value for k in KINDS), "registers", "first_step", "pages_per_vp",
     "bytes_per_entry", "bytes_per_switch", "ns_per_entry", "ns_page_work",
 )  # fmt: skip
 

@@ -43,6 +43,19 @@ def positive_int(option: str, raw: str) -> int:
     return int_at_least(option, raw, 1)
 
 
+def lower_vtls_arg(raw: str | None) -> int | None:
+    """``--lower-vtls N``: the partition's lower VTLs, 2 or 3 (``None`` when not given)."""
+    if raw is None:
+        return None
+    from tdxlab.sim.model import check_lower_vtls
+
+    value = int_at_least("--lower-vtls", raw, 0)
+    try:
+        return check_lower_vtls(value, "--lower-vtls")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def comma_list(option: str, raw: str, *, allow_empty: bool = False) -> list[str]:
     """The items of a comma-separated option, stripped.
 
@@ -77,4 +90,4 @@ def float_list(option: str, raw: str, low: float, high: float | None = None) -> 
     return out
 
 
-__all__ = ["comma_list", "float_list", "int_at_least", "int_list", "one_of", "positive_int"]
+__all__ = ["comma_list", "float_list", "int_at_least", "int_list", "lower_vtls_arg", "one_of", "positive_int"]

@@ -1,6 +1,6 @@
 """``tdxlab simulate``, ``tdxlab check`` and ``tdxlab scenarios``: the simulation from the shell.
 
-Exit codes follow the CLI convention: 0 when isolation holds (no violation, no
+Exit codes follow the CLI convention: 0 when isolation holds (no finding, no
 counterexample), 1 when it does not, 2 for bad input.  Every argument is validated
 here rather than by ``argparse`` ``choices``/``type`` so that a mistake is reported as
 one line naming what and where, like every other error of the kit.
@@ -14,14 +14,15 @@ from typing import Any
 
 from tdxlab import describe
 from tdxlab.cli import UsageError
-from tdxlab.cli.args import comma_list, int_at_least, one_of, positive_int
+from tdxlab.cli.args import comma_list, int_at_least, lower_vtls_arg, one_of, positive_int
 from tdxlab.scenarios import SCENARIOS, get_scenario
 from tdxlab.sim.designs import DESIGNS, Design, get_design
 from tdxlab.sim.events import Event, TraceError
 from tdxlab.sim.machine import SimResult, Simulation
 from tdxlab.sim.model import check_modelled
 from tdxlab.sim.search import DEFAULT_BUDGET, SearchResult, find_counterexample
-from tdxlab.sim.trace import dump_trace, load_trace
+from tdxlab.sim.checker import Severity, by_severity
+from tdxlab.sim.trace import dump_trace, load_trace, lower_vtls_of, parse_trace
 
 
 def register(sub: Any) -> None:
@@ -29,14 +30,17 @@ def register(sub: Any) -> None:
     designs = ", ".join(DESIGNS)
     p = sub.add_parser(
         "simulate",
-        help="run a trace under one design and report isolation violations",
+        help="run a trace under one design and report isolation findings",
         description="Run a built-in scenario or a JSON Lines trace under one page design and print "
-        "each step and every isolation violation. Exit 0 if none, 1 if any, 2 for bad input.",
+        "each step and every isolation finding, most severe first (integrity > disclosure > "
+        "lost/stale). Exit 0 if none, 1 if any, 2 for bad input.",
     )
     p.add_argument("--design", help=f"page design: {designs}")
     p.add_argument("--scenario", help="a built-in scenario (see `tdxlab scenarios`)")
     p.add_argument("--trace", help="a JSON Lines trace file (docs/trace-format.md)")
     p.add_argument("--vps", help="VPs in the partition (default: as many as the trace uses)")
+    p.add_argument("--lower-vtls", help="lower VTLs in the partition, 2 or 3 (default: the trace's "
+                   "header, else 2)")
     p.add_argument("--format", default="text", help="text (default) or json")
     _variant_args(p)
     p.set_defaults(func=_simulate)
@@ -52,6 +56,7 @@ def register(sub: Any) -> None:
     c.add_argument("--search", default=str(DEFAULT_BUDGET),
                    help=f"hypothesis example budget (default {DEFAULT_BUDGET}; 0 = breadth-first only)")
     c.add_argument("--seed", default="0", help="random seed (default 0); the search is deterministic")
+    c.add_argument("--lower-vtls", help="lower VTLs in the partition searched, 2 (default) or 3")
     _variant_args(c)
     c.set_defaults(func=_check)
 
@@ -99,15 +104,23 @@ def _design(args: argparse.Namespace) -> Design:
 def _events(args: argparse.Namespace) -> tuple[list[Event], str]:
     if (args.scenario is None) == (args.trace is None):
         raise UsageError("give exactly one of --scenario NAME or --trace FILE")
+    lower = lower_vtls_arg(args.lower_vtls)
     if args.scenario is not None:
-        return get_scenario(args.scenario).events(), f"scenario {args.scenario}"
-    return load_trace(args.trace), str(args.trace)
+        sc = get_scenario(args.scenario)
+        try:
+            return parse_trace(sc.text(), lower), f"scenario {args.scenario}"
+        except TraceError as exc:
+            raise TraceError(exc.reason, exc.line, f"scenario {args.scenario}") from None
+    return load_trace(args.trace, lower), str(args.trace)
 
 
 def run_trace(design: Design, events: list[Event], vps: int | None, source: str) -> SimResult:
-    """Simulate ``events``; impossible events raise a :class:`TraceError` naming ``source`` and the line."""
+    """Simulate ``events``; impossible events raise a :class:`TraceError` naming ``source`` and the line.
+
+    The partition has as many lower VTLs as the trace declares (header or ``--lower-vtls``).
+    """
     needed = max((e.vp for e in events), default=0) + 1
-    sim = Simulation(design, needed if vps is None else vps)
+    sim = Simulation(design, needed if vps is None else vps, lower_vtls=lower_vtls_of(events))
     try:
         return sim.run(events)
     except TraceError as exc:
@@ -140,15 +153,17 @@ def result_json(result: SimResult, source: str) -> dict[str, Any]:
             "entered_vtl": rec.entered_vtl,
             "switched": None if rec.switched is None else list(rec.switched),
             "note": describe.step_note(rec),
-            "violations": len(rec.violations),
+            "findings": len(rec.violations),
         })
     return {
         "design": result.design.key,
         "title": result.design.title,
         "source": source,
         "vps": result.vps,
+        "lower_vtls": result.lower_vtls,
         "steps": steps,
-        "violations": [v.to_json() for v in result.violations],
+        "severity_counts": {s.value: sum(v.severity is s for v in result.violations) for s in Severity},
+        "findings": [v.to_json() for v in by_severity(result.violations)],
     }
 
 
@@ -157,7 +172,8 @@ def _check(args: argparse.Namespace) -> int:
     design = _design(args)
     budget = int_at_least("--search", args.search, 0)
     seed = int_at_least("--seed", args.seed, 0)
-    result = find_counterexample(design, budget=budget, seed=seed)
+    lower = lower_vtls_arg(args.lower_vtls)
+    result = find_counterexample(design, budget=budget, seed=seed, lower_vtls=lower or 2)
     print(search_text(result))
     return 1 if result.found else 0
 
@@ -167,8 +183,8 @@ def search_text(result: SearchResult) -> str:
     comments = "".join(f"# {line}\n" for line in describe.search_summary(result))
     if result.trace is None:
         return comments.rstrip("\n")
-    tail = [f"# {describe.describe_violation(v)}" for v in result.violations]
-    return comments + dump_trace(result.trace) + "\n".join(tail)
+    tail = [f"# {describe.describe_violation(v)}" for v in by_severity(result.violations)]
+    return comments + dump_trace(result.trace, result.lower_vtls) + "\n".join(tail)
 
 
 # --- scenarios ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from tdxlab.compare import COLUMNS
 from tdxlab.describe.basics import plural
-from tdxlab.describe.simulation import describe_violation
+from tdxlab.describe.simulation import VIOLATION_KINDS, describe_violation
 from tdxlab.sim.checker import ViolationKind
 
 if TYPE_CHECKING:
@@ -23,12 +23,11 @@ if TYPE_CHECKING:
 COMPARISON_COLUMNS: dict[str, str] = {
     "title": "the design's name",
     "variant": "True when the private-register set differs from the catalogue's (a reviewer's variant)",
-    "violations": "isolation violations the checker found on this trace (all kinds)",
-    "clobber": "a VTL lost its own private value",
-    "leak": "a VTL observed another VTL's private value",
-    "stale": "a shared register did not hold the last value written by any VTL",
+    "violations": "isolation findings on this trace, one per wrong register per entry or paravisor "
+    "read (all kinds)",
+    **{k.value: VIOLATION_KINDS[k] for k in ViolationKind},
     "registers": "registers named in the violations",
-    "first_step": "step (0-based event index) of the first violation",
+    "first_step": "step (0-based event index) of the first finding",
     "pages_per_vp": "kernel-visible pages per VP with the VTLs this trace enables",
     "entries": "lower-VTL entries (run events) in the trace",
     "switches": "VTL switches (vtl_call, vtl_return, interrupts that switch up) in the trace",
@@ -57,12 +56,12 @@ def verdict(outcome: DesignOutcome) -> str:
     pages = f"{plural(o.pages_per_vp, 'page')} per VP"
     cost = (f"{copied_text(o.bytes_per_entry, 'entry')}, {copied_text(o.bytes_per_switch, 'switch')}, "
             f"{pages}, {o.ns_per_entry:,.0f} ns per entry modelled ({o.ns_page_work:,.0f} ns page work)")
-    first = o.first
+    first = o.worst
     if first is None:
         return f"{o.design.key}: isolation holds on this trace; {cost}."
     kinds = ", ".join(f"{o.count(k)} {k.value}" for k in ViolationKind if o.count(k))
-    return (f"{o.design.key}: BREAKS isolation, {plural(len(o.violations), 'violation')} "
-            f"({kinds}) in {plural(len(o.registers), 'register')}; first: "
+    return (f"{o.design.key}: BREAKS isolation, {plural(len(o.violations), 'finding')} "
+            f"({kinds}) in {plural(len(o.registers), 'register')}; worst: "
             f"{describe_violation(first)}; {cost}.")
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from tdxlab.describe._tables import complete
 from tdxlab.describe.basics import plural
-from tdxlab.sim.checker import ViolationKind
+from tdxlab.sim.checker import AccessKind, Severity, ViolationKind, by_severity
 from tdxlab.sim.events import Op, StepOutcome
 
 if TYPE_CHECKING:
@@ -26,10 +26,12 @@ if TYPE_CHECKING:
 EVENT_PHRASES: dict[Op, str] = {
     Op.ENABLE_VTL: "enable VTL {vtl} (HvCallEnableVpVtl)",
     Op.SET: "the VTL {vtl} guest leaves {reg} = {value:#x}",
-    Op.RUN: "run the current VTL once (entry from VTL 2, exit back to it)",
-    Op.VTL_CALL: "VTL call, VTL 0 -> VTL 1 (HvCallVtlCall 0x0011)",
-    Op.VTL_RETURN: "VTL return, VTL 1 -> VTL 0 (HvCallVtlReturn 0x0012)",
+    Op.RUN: "run the current VTL once (entry from the paravisor, exit back to it)",
+    Op.VTL_CALL: "VTL call up to the next higher VTL (HvCallVtlCall 0x0011)",
+    Op.VTL_RETURN: "VTL return down to the next lower VTL (HvCallVtlReturn 0x0012, {return_kind})",
     Op.INTERRUPT: "interrupt for VTL {vtl}",
+    Op.PV_GET: "the paravisor reads VTL {vtl}'s {reg}",
+    Op.PV_SET: "the paravisor sets VTL {vtl}'s {reg} = {value:#x}",
 }
 
 #: What one step did, keyed by :class:`~tdxlab.sim.events.StepOutcome` (fields: the event's
@@ -37,11 +39,14 @@ EVENT_PHRASES: dict[Op, str] = {
 STEP_NOTES: dict[StepOutcome, str] = {
     StepOutcome.ENABLED: "VTL {vtl} enabled on VP {vp}: its private state starts at reset values",
     StepOutcome.QUEUED: "VTL {vtl} guest will leave {reg}={value:#x} in its next run",
-    StepOutcome.RAN: "entered VTL {entered} on VP {vp} and exited back to VTL 2",
+    StepOutcome.RAN: "entered VTL {entered} on VP {vp} and exited back to the paravisor",
     StepOutcome.SWITCHED: "VP {vp} switched VTL {src} -> VTL {dst} ({op})",
     StepOutcome.DELIVERED: "interrupt for VTL {vtl} on VP {vp}: delivered to the running VTL",
     StepOutcome.WAITS: "interrupt for VTL {vtl} on VP {vp}: delivered to the lower VTL; it waits until "
-    "VTL 0 runs again",
+    "VTL {vtl} runs again",
+    StepOutcome.READ: "the paravisor read VTL {vtl}'s {reg} on VP {vp}: {got}",
+    StepOutcome.WROTE: "the paravisor set VTL {vtl}'s {reg} = {value:#x} on VP {vp}; VTL {vtl} must "
+    "see it when next entered",
 }
 
 
@@ -50,16 +55,27 @@ complete(STEP_NOTES, StepOutcome, "STEP_NOTES")
 
 #: What each violation kind means, in one clause.
 VIOLATION_KINDS: dict[ViolationKind, str] = {
-    ViolationKind.CLOBBER: "its own private value was lost",
-    ViolationKind.LEAK: "it sees another VTL's private value",
+    ViolationKind.INTEGRITY: "a higher VTL holds a private value it did not choose (a lower VTL's, "
+    "or nobody's): a lower VTL can steer it",
+    ViolationKind.DISCLOSURE: "a VTL holds a higher VTL's private value: a secret leaks down",
+    ViolationKind.LOST: "VTL 0 lost its own private value (to no higher VTL's)",
     ViolationKind.STALE: "a shared register did not get the value last left in it",
 }
 complete(VIOLATION_KINDS, ViolationKind, "VIOLATION_KINDS")
 
 
+def return_kind(event: Event) -> str:
+    """How a ``vtl_return`` treats RAX/RCX, in a few words (TLFS HvCallVtlReturn input bit 0)."""
+    if event.is_fast:
+        return "fast: RAX/RCX as the higher VTL left them"
+    rax, rcx = event.restored
+    return f"not fast: RAX={rax:#x}, RCX={rcx:#x} from the VP VTL control page"
+
+
 def describe_event(event: Event) -> str:
-    """One clause for a trace event, e.g. ``VP 0: VTL call, VTL 0 -> VTL 1 (HvCallVtlCall 0x0011)``."""
-    text = EVENT_PHRASES[event.op].format(vtl=event.vtl, reg=event.reg, value=event.value or 0)
+    """One clause for a trace event, e.g. ``VP 0: VTL call up to the next higher VTL (HvCallVtlCall 0x0011)``."""
+    text = EVENT_PHRASES[event.op].format(vtl=event.vtl, reg=event.reg, value=event.value or 0,
+                                          return_kind=return_kind(event))
     return f"VP {event.vp}: {text}"
 
 
@@ -67,14 +83,18 @@ def step_note(record: StepRecord) -> str:
     """What one step did, in one sentence (the Stepper's and ``tdxlab simulate``'s note)."""
     e = record.event
     src, dst = record.switched or (None, None)
+    got = next(iter(record.observed.values())) if record.observed and e.reg else 0
     return STEP_NOTES[record.outcome].format(vtl=e.vtl, vp=e.vp, reg=e.reg, value=e.value or 0,
-                                             entered=record.entered_vtl, src=src, dst=dst, op=e.op.value)
+                                             entered=record.entered_vtl, src=src, dst=dst, op=e.op.value,
+                                             got=f"{got:#x}")
 
 
 def describe_violation(v: Violation) -> str:
     """One line: where, which register, what kind, expected versus found, and what left the value."""
-    text = (f"step {v.step}, VP {v.vp}, VTL {v.vtl}: {v.reg} {v.kind.value}, "
-            f"{VIOLATION_KINDS[v.kind]} (expected {v.expected:#x}, found {v.found:#x})")
+    how = "read by the paravisor" if v.access is AccessKind.PV_GET else "on entry"
+    whose = f", VTL {v.source_vtl}'s value" if v.source_vtl is not None else ""
+    text = (f"[{v.severity.value}] step {v.step}, VP {v.vp}, VTL {v.vtl}: {v.reg} {how}: {v.kind.value}, "
+            f"{VIOLATION_KINDS[v.kind]} (expected {v.expected:#x}, found {v.found:#x}{whose})")
     if v.cause_step is not None:
         text += f"; value left by step {v.cause_step}"
         if v.cause is not None:
@@ -87,7 +107,7 @@ def describe_step(record: StepRecord) -> str:
     """One line per simulation step: index, event, the VP's VTL after it, what happened, violations."""
     vtl = record.active_vtl[record.event.vp]
     n = len(record.violations)
-    flag = f"  [{plural(n, 'violation')}]" if n else ""
+    flag = f"  [{plural(n, 'finding')}]" if n else ""
     return f"{record.index:>4}  {record.event!s:<42} VTL {vtl}  {step_note(record)}{flag}"
 
 def simulation_report(result: SimResult, source: str) -> str:
@@ -97,16 +117,24 @@ def simulation_report(result: SimResult, source: str) -> str:
     """
     d = result.design
     lines = [f"design {d.key}: {d.title}",
-             f"trace: {source} ({result.events} events, {plural(result.vps, 'VP')})", ""]
+             f"trace: {source} ({result.events} events, {plural(result.vps, 'VP')}, "
+             f"{result.lower_vtls} lower VTLs)", ""]
     lines += [describe_step(rec) for rec in result.steps]
     lines.append("")
     if result.violations:
-        lines.append(f"== {len(result.violations)} isolation violation(s) ==")
-        lines += [f"  {describe_violation(v)}" for v in result.violations]
+        lines.append(f"== {plural(len(result.violations), 'isolation finding')}: "
+                     f"{severity_counts(result.violations)}; most severe first ==")
+        lines += [f"  {describe_violation(v)}" for v in by_severity(result.violations)]
     else:
         lines.append("== no isolation violation: every entered VTL observed what the TLFS promises, as "
                      f"OpenVMM classifies each register on {d.platform.name} ==")
     return "\n".join(lines)
+
+
+def severity_counts(found: Sequence[Violation]) -> str:
+    """Findings counted by severity, most severe first: ``9 high, 9 medium`` (or ``none``)."""
+    parts = [f"{n} {s.value}" for s in Severity if (n := sum(v.severity is s for v in found))]
+    return ", ".join(parts) or "none"
 
 
 def search_summary(result: SearchResult) -> list[str]:
@@ -144,6 +172,8 @@ __all__ = [
     "describe_event",
     "describe_step",
     "describe_violation",
+    "return_kind",
+    "severity_counts",
     "scenario_line",
     "search_summary",
     "simulation_report",

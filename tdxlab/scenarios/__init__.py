@@ -52,7 +52,8 @@ _ALL = (
         "VTL 0 leaves its own RIP, RSP, RFLAGS and syscall MSRs (KERNEL_GS_BASE, STAR, LSTAR, "
         "SFMASK, TSC_AUX, XSS) and some shared registers, then calls VTL 1 with HvCallVtlCall. "
         "VTL 1 runs with different values for the same private registers and leaves results in "
-        "shared ones (RAX, CR2, XMM0), then returns with HvCallVtlReturn. When VTL 0 runs again "
+        "shared ones (R8, CR2, XMM0), then returns with HvCallVtlReturn (not fast: VTL 0's RAX and RCX "
+        "come back from VTL 1's VP VTL control page). When VTL 0 runs again "
         "it must find its own private values and VTL 1's shared ones: the round trip of openvmm "
         "#746, where one VTL-unaware page hands VTL 0 the secure kernel's registers.",
     ),

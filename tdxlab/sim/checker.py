@@ -1,15 +1,27 @@
-"""Isolation checker: what a VTL observes on entry versus what the architecture promises.
+"""Isolation findings: what a VTL observes versus what the architecture promises, ranked.
 
-Kinds (the words used everywhere; see :mod:`tdxlab.describe`):
+A finding is one wrong value: one (step, VTL, register, access) — a register observed
+wrongly on entry, or read wrongly by the paravisor on a VTL's behalf (``pv_get``).  Its
+*kind* says whose value turned up, its *severity* ranks it by the trust model
+(``docs/trace-format.md``, notebook 00):
 
-* ``clobber`` — a VTL's own private value is lost (it observes something else);
-* ``leak`` — a VTL observes another VTL's private value (reported in addition to
-  the clobber it implies);
-* ``stale`` — a shared register does not hold the value last written by any VTL.
+* the host is untrusted; the TDX module / SNP firmware and the paravisor are trusted;
+* VTL 1 defends itself against VTL 0 (a higher VTL against every lower one), but not
+  the other way round: a higher VTL may already read and set a lower VTL's registers
+  (HvCallGetVpRegisters / HvCallSetVpRegisters).
+
+Kinds, most severe first:
+
+* ``integrity`` (high) — a VTL above VTL 0 holds a private value it did not choose (one a
+  lower VTL chose, or none at all): a lower VTL can steer it (RIP, RSP, LSTAR);
+* ``disclosure`` (medium) — a VTL holds a higher VTL's private value: a secret leaks down;
+* ``lost`` (low) — VTL 0 holds a private value that is not its own and no higher VTL's;
+* ``stale`` (low) — a shared register does not hold the value last written to it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -17,17 +29,73 @@ from typing import Any
 from tdxlab.sim.events import Event
 
 
-class ViolationKind(Enum):
-    """The three ways isolation can fail."""
+class Severity(Enum):
+    """How much a finding matters under the trust model; ``rank`` sorts (0 = most severe)."""
 
-    CLOBBER = "clobber"
-    LEAK = "leak"
-    STALE = "stale"
+    HIGH = ("high", 0)
+    MEDIUM = ("medium", 1)
+    LOW = ("low", 2)
+
+    def __new__(cls, name: str, rank: int) -> Severity:
+        """The value is the word the CLI and JSON print; ``rank`` rides along."""
+        member = object.__new__(cls)
+        member._value_ = name
+        member.rank = rank
+        return member
+
+    rank: int
+
+
+class ViolationKind(Enum):
+    """Whose value a VTL found instead of the right one; each kind has one severity."""
+
+    INTEGRITY = ("integrity", Severity.HIGH)
+    DISCLOSURE = ("disclosure", Severity.MEDIUM)
+    LOST = ("lost", Severity.LOW)
+    STALE = ("stale", Severity.LOW)
+
+    def __new__(cls, name: str, severity: Severity) -> ViolationKind:
+        """The value is the kind's name in every output; ``severity`` rides along."""
+        member = object.__new__(cls)
+        member._value_ = name
+        member.severity = severity
+        return member
+
+    severity: Severity
+
+
+class AccessKind(Enum):
+    """How the wrong value was observed."""
+
+    ENTRY = "entry"  # the VTL was entered with it
+    PV_GET = "pv_get"  # the paravisor read it on the VTL's behalf
+
+
+def classify_private(vtl: int, owners: Sequence[int]) -> tuple[ViolationKind, int | None]:
+    """Kind and source of a wrong private value observed by ``vtl``.
+
+    ``owners`` are the other enabled VTLs whose own private value equals the one found.
+    The most severe reading wins: a value a lower VTL holds, found in a higher VTL, is
+    integrity even if a higher VTL happens to hold it too.  A value nobody holds (a reset
+    value the design wrote in the wrong place) is integrity above VTL 0 (the VTL did not
+    choose it) and lost in VTL 0.
+    """
+    lower = [o for o in owners if o < vtl]
+    higher = [o for o in owners if o > vtl]
+    if vtl > 0 and (lower or not higher):
+        return ViolationKind.INTEGRITY, (max(lower) if lower else None)
+    if higher:
+        return ViolationKind.DISCLOSURE, min(higher)
+    return ViolationKind.LOST, None
 
 
 @dataclass(frozen=True)
 class Violation:
-    """One register a VTL observed wrongly at one entry, and the event that caused it."""
+    """One register a VTL observed wrongly at one step, and the event that caused it.
+
+    ``source_vtl`` is the VTL whose private value was found (``None``: nobody's, or a
+    shared register); ``access`` says whether it was an entry or a paravisor read.
+    """
 
     step: int
     vp: int
@@ -38,18 +106,37 @@ class Violation:
     kind: ViolationKind
     cause: Event | None = None
     cause_step: int | None = None
+    source_vtl: int | None = None
+    access: AccessKind = AccessKind.ENTRY
+
+    @property
+    def severity(self) -> Severity:
+        """The finding's rank under the trust model (from its kind)."""
+        return self.kind.severity
+
+    def sort_key(self) -> tuple[int, int, int, int, str]:
+        """Most severe first, then in trace order."""
+        return (self.kind.severity.rank, self.step, self.vp, self.vtl, self.reg)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object of ``tdxlab simulate --format json``."""
         return {
+            "kind": self.kind.value,
+            "severity": self.severity.value,
             "step": self.step,
             "vp": self.vp,
             "vtl": self.vtl,
             "reg": self.reg,
+            "access": self.access.value,
             "expected": hex(self.expected),
             "found": hex(self.found),
-            "kind": self.kind.value,
+            "source_vtl": self.source_vtl,
             "cause": None if self.cause is None else self.cause.to_json(),
             "cause_step": self.cause_step,
             "line": None if self.cause is None else self.cause.line,
         }
+
+
+def by_severity(found: list[Violation]) -> list[Violation]:
+    """Findings sorted most severe first, then in trace order (a stable, total order)."""
+    return sorted(found, key=Violation.sort_key)

@@ -182,6 +182,17 @@ class Design(ABC):
         """Where the paravisor keeps ``vtl``'s value of ``reg`` while that VTL is not running."""
         return store.bank.get(vtl, {}).get(reg) or store.slots[vtl].get(reg)
 
+    def pv_slot(self, store: VpStore, current: int, vtl: int, reg: str) -> Slot | None:
+        """Where the paravisor's accessor for ``vtl``'s ``reg`` reads and writes (``pv_get``/``pv_set``).
+
+        The accessors take a VTL (OpenVMM's ``vp.backing.vtls[vtl]`` and
+        ``runner.vmsa(vtl)``): a register the design keeps per VTL is read from that VTL's
+        home (its bank, page or VMSA); a register it shares lives where the VP's *current*
+        VTL keeps it (the one shared copy, or the per-VTL copy that the next switch
+        carries across).  ``None``: no page holds it (the hardware keeps it).
+        """
+        return self.paravisor_slot(store, vtl if reg in self.private else current, reg)
+
     def before_entry(self, store: VpStore, vtl: int, mem: Memory) -> None:  # noqa: B027
         """Paravisor work before ``runner.run()`` (default: none)."""
 
@@ -322,7 +333,10 @@ class SplitDesign(Design):
         store.slots[vtl] = slots
 
     def switch_copied(self, store: VpStore) -> list[str]:
-        """Shared registers that live in per-VTL pages (by the buffer constraint or by variant)."""
+        """Shared registers that live in per-VTL pages (by the buffer constraint or by variant).
+
+        Every VTL's page has the same layout, so any two enabled VTLs give the same list.
+        """
         vtls = sorted(store.slots)
         if len(vtls) < 2:
             return []
@@ -368,7 +382,7 @@ class SnpDesign(Design):
         return store
 
     def add_vtl(self, store: VpStore, vtl: int) -> None:
-        """Allocate the VTL's VMSA page (VTL0 = VMPL2, VTL1 = VMPL1)."""
+        """Allocate the VTL's VMSA page (VTL0 = VMPL2, VTL1 = VMPL1 in OV; a third VTL would need VMPL3)."""
         from tdxlab.layout.vmsa import SEV_VMSA_PAGE
 
         page = Page.new(store.vp, PageKind.VMSA, layout_of(SEV_VMSA_PAGE), vtl)
@@ -383,6 +397,71 @@ class SnpDesign(Design):
         """OV SNP ``switch_vtl``: copy the shared set from the source VMSA to the target VMSA."""
         for reg in self.switch_copied(store):
             mem.copy(Actor.PARAVISOR, store.slots[src][reg], store.slots[dst][reg])
+
+
+class AccessorDesign(SharedPageDesign):
+    """#747's idea without a bank: accessors take a VTL, but the page still holds one set.
+
+    PR #747 ("Make sure we don't access kernel-shared state for the wrong VTL") gave the
+    run-page accessors a VTL argument; the private registers are named as such (the
+    catalogue's set), but nothing stores a second copy, so every accessor, whatever VTL it
+    names, reaches the one page, and every entry loads whatever the last VTL left there.
+    Its bytes move exactly as naive's: the lesson is that a VTL argument is a promise the
+    storage must keep (Starks, #747: VTL parameters mislead when the kernel interface holds
+    one set).  A named variant, not a registered design: it is not shown in every table.
+    """
+
+    key = "vtl-accessors"
+    title = "VTL-typed accessors, one register set (#747 without a bank)"
+    summary = ("Run-page accessors take a VTL, but the page still holds one register set: typed "
+               "accessors without a second copy change no byte.")
+    is_fix = False
+
+    @property
+    def is_variant(self) -> bool:
+        """A variant of the shared page by construction (it has no catalogue set of its own)."""
+        return True
+
+    def add_vtl(self, store: VpStore, vtl: int) -> None:
+        """Every VTL's accessors reach the run page's one set; no bank is allocated."""
+        store.slots[vtl] = _slot_map(store.pages[0], "context.", PLACEABLE)
+
+    def before_entry(self, store: VpStore, vtl: int, mem: Memory) -> None:
+        """Name the VM to enter (the accessors know the VTL); nothing is copied in."""
+        mem.write(Actor.PARAVISOR, store.slots[vtl]["vm_flags"], entry_flags(vtl, False))
+
+    def after_exit(self, store: VpStore, vtl: int, mem: Memory) -> None:
+        """Nothing is copied out: there is nowhere else to keep it."""
+
+
+class PageAccessorDesign(SharedPageDesign):
+    """Bank switching at every entry, but the accessors read the run page (raw accessors).
+
+    Entries are as safe as ``bank``'s; what breaks is the paravisor touching a VTL that is
+    not running (``pv_get``/``pv_set``), because the page holds the current VTL's set.
+    #778 made the raw private accessors non-public for exactly this: banking "allows
+    userspace operations to operate on arbitrary VTLs, despite the kernel only holding
+    one set of registers".
+    """
+
+    key = "bank-page-accessors"
+    title = "bank switching, accessors read the page (raw accessors before #778)"
+    summary = ("Private registers are banked around every run, but the paravisor's accessors read "
+               "and write the run page, which holds only the current VTL's set.")
+
+    @property
+    def is_variant(self) -> bool:
+        """A variant of ``bank`` (same private set, different access path)."""
+        return True
+
+    def pv_slot(self, store: VpStore, current: int, vtl: int, reg: str) -> Slot | None:
+        """The run page's slot, whichever VTL is asked for."""
+        return store.slots[vtl].get(reg)
+
+
+#: Named variants the commands accept by key (``--design vtl-accessors``) but that the
+#: tables and charts of the registry do not show: each teaches one lesson in notebook 03.
+VARIANTS: dict[str, Design] = {d.key: d for d in (AccessorDesign(), PageAccessorDesign())}
 
 
 #: The registry: every design the kit shows, by key, in the order every table and chart
@@ -436,6 +515,11 @@ def get_design(name: str | Design) -> Design:
     try:
         return DESIGNS[name]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown design {name!r}; known: {', '.join(DESIGNS)}") from None
+        pass
+    try:
+        return VARIANTS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown design {name!r}; known: {', '.join(DESIGNS)} "
+                         f"(variants: {', '.join(VARIANTS)})") from None
 
 

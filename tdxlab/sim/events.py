@@ -1,7 +1,7 @@
 """Trace events: what happens to a VP, one JSON object per line (see docs/trace-format.md).
 
-Parsing checks each event's *shape* (known op, integer VP, VTL 0 or 1, known
-register, value that fits).  Whether an event is *possible* in the current state
+Parsing checks each event's *shape* (known op, integer VP, a lower VTL of the
+partition, known register, value that fits).  Whether an event is *possible* in the current state
 (a VTL call with VTL 1 not enabled, a ``set`` for a VTL not running) is checked by
 the simulation, which reports it with the same line number.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from tdxlab.sim.model import LOWER_VTLS, check_modelled, width_of
+from tdxlab.sim.model import DEFAULT_LOWER_VTLS, check_modelled, width_of
 
 
 class Op(Enum):
@@ -23,26 +23,38 @@ class Op(Enum):
     the second is its rule and handler in :data:`tdxlab.sim.machine.OP_RULES` (when it is
     possible, what it does), the third its wording in :mod:`tdxlab.describe`.  Both
     tables are checked at import to cover every member, so a new kind cannot be half added.
-    ``switches`` says whether the kind can change the VP's current VTL.
+    ``fields`` are required keys, ``optional`` keys may be left out; ``switches`` says
+    whether the kind can change the VP's current VTL.
     """
 
-    ENABLE_VTL = ("enable_vtl", ("vtl",), False)  # HvCallEnableVpVtl: VTL 1 becomes usable on this VP
-    SET = ("set", ("vtl", "reg", "value"), False)  # the guest running in that VTL leaves `value` in `reg`
-    RUN = ("run", (), False)  # one entry into the VP's current lower VTL and one exit back to VTL 2
-    VTL_CALL = ("vtl_call", (), True)  # HvCallVtlCall (0x0011): VTL 0 -> VTL 1
-    VTL_RETURN = ("vtl_return", (), True)  # HvCallVtlReturn (0x0012): VTL 1 -> VTL 0
-    INTERRUPT = ("interrupt", ("vtl",), True)  # an interrupt targeted at `vtl` (switches up if higher)
+    ENABLE_VTL = ("enable_vtl", ("vtl",), (), False)  # HvCallEnableVpVtl: a higher VTL becomes usable
+    SET = ("set", ("vtl", "reg", "value"), (), False)  # the guest running in that VTL leaves `value` in `reg`
+    RUN = ("run", (), (), False)  # one entry into the VP's current lower VTL and one exit back to VTL 2
+    VTL_CALL = ("vtl_call", (), (), True)  # HvCallVtlCall (0x0011): up to the next higher VTL
+    # HvCallVtlReturn (0x0012): down one VTL; not fast: RAX/RCX from the VTL control page
+    VTL_RETURN = ("vtl_return", (), ("fast", "rax", "rcx"), True)
+    INTERRUPT = ("interrupt", ("vtl",), (), True)  # an interrupt targeted at `vtl` (switches up if higher)
+    PV_GET = ("pv_get", ("vtl", "reg"), (), False)  # the paravisor reads `reg` of `vtl`, current or not
+    PV_SET = ("pv_set", ("vtl", "reg", "value"), (), False)  # the paravisor writes `reg` of `vtl`
 
-    def __new__(cls, name: str, fields: tuple[str, ...], switches: bool) -> Op:
-        """The value is the op's name in a trace; ``fields`` and ``switches`` ride along."""
+    def __new__(cls, name: str, fields: tuple[str, ...], optional: tuple[str, ...],
+                switches: bool) -> Op:
+        """The value is the op's name in a trace; ``fields``, ``optional`` and ``switches`` ride along."""
         member = object.__new__(cls)
         member._value_ = name
         member.fields = fields
+        member.optional = optional
         member.switches = switches
         return member
 
     fields: tuple[str, ...]
+    optional: tuple[str, ...]
     switches: bool
+
+    @property
+    def has_register(self) -> bool:
+        """True for the kinds that name a register (``set``, ``pv_get``, ``pv_set``)."""
+        return "reg" in self.fields
 
 
 #: Each op by its name in a trace.
@@ -58,6 +70,8 @@ class StepOutcome(Enum):
     SWITCHED = "switched"  # the VP's current VTL changed
     DELIVERED = "delivered"  # an interrupt for the running VTL: no switch
     WAITS = "waits"  # an interrupt for a lower VTL: it waits until that VTL runs again
+    READ = "read"  # the paravisor read a register of some VTL
+    WROTE = "wrote"  # the paravisor wrote a register of some VTL
 
 
 class TraceError(ValueError):
@@ -82,6 +96,22 @@ class Event:
     reg: str | None = None
     value: int | None = None
     line: int | None = None
+    #: ``vtl_return`` only: a fast return (TLFS input bit 0) leaves RAX/RCX alone; ``None``
+    #: in a trace means not fast, the TLFS default.
+    fast: bool | None = None
+    #: ``vtl_return`` only, not fast: the RAX and RCX the higher VTL left in its VP VTL
+    #: control page (``HV_VP_VTL_CONTROL``), which the lower VTL gets back; ``None`` = (0, 0).
+    control: tuple[int, int] | None = None
+
+    @property
+    def is_fast(self) -> bool:
+        """True for a fast ``vtl_return`` (RAX/RCX not restored)."""
+        return bool(self.fast)
+
+    @property
+    def restored(self) -> tuple[int, int]:
+        """RAX, RCX a non-fast ``vtl_return`` hands the lower VTL (the control page's values)."""
+        return self.control if self.control is not None else (0, 0)
 
     def to_json(self) -> dict[str, Any]:
         """The event as the JSON object of the trace format (values as hex strings)."""
@@ -92,6 +122,10 @@ class Event:
             obj["reg"] = self.reg
         if self.value is not None:
             obj["value"] = hex(self.value)
+        if self.fast is not None:
+            obj["fast"] = self.fast
+        if self.control is not None:
+            obj["rax"], obj["rcx"] = hex(self.control[0]), hex(self.control[1])
         return obj
 
     def __str__(self) -> str:
@@ -101,6 +135,12 @@ class Event:
             text += f" vtl{self.vtl}"
         if self.reg is not None and self.value is not None:
             text += f" {self.reg}={self.value:#x}"
+        elif self.reg is not None:
+            text += f" {self.reg}"
+        if self.fast:
+            text += " fast"
+        elif self.control is not None:
+            text += f" rax={self.control[0]:#x} rcx={self.control[1]:#x}"
         return text
 
 
@@ -129,12 +169,28 @@ def _value(raw: Any, reg: str, line: int | None) -> int:
     return value
 
 
-def event_from_json(obj: Any, line: int | None = None) -> Event:
-    """Validate one decoded JSON object and build the :class:`Event` it describes."""
+def check_vtl(vtl: int, lower_vtls: int, line: int | None) -> int:
+    """``vtl`` if it is a lower VTL of a ``lower_vtls``-VTL partition, else a one-line TraceError."""
+    if not 0 <= vtl < lower_vtls:
+        top = lower_vtls - 1
+        why = (f"VTL {lower_vtls} is the paravisor itself" if vtl == lower_vtls
+               else f"a {lower_vtls}-VTL partition has VTL 0..{top} below the paravisor")
+        hint = "; declare {\"lower_vtls\": 3} or pass --lower-vtls 3" if lower_vtls == 2 and vtl == 2 else ""
+        raise TraceError(f"vtl must be 0..{top}, got {vtl} ({why}{hint})", line)
+    return vtl
+
+
+def event_from_json(obj: Any, line: int | None = None, lower_vtls: int = DEFAULT_LOWER_VTLS) -> Event:
+    """Validate one decoded JSON object and build the :class:`Event` it describes.
+
+    ``lower_vtls`` is the partition's number of lower VTLs (from the trace header or the
+    caller): a VTL number outside ``0..lower_vtls-1`` is an error naming the line.
+    """
     if not isinstance(obj, dict):
         raise TraceError(f"expected a JSON object, got {type(obj).__name__}", line)
     if "op" not in obj:
-        raise TraceError('missing "op"', line)
+        hint = " (a header such as {\"lower_vtls\": 3} may only be the first line)" if "lower_vtls" in obj else ""
+        raise TraceError(f'missing "op"{hint}', line)
     op = OPS_BY_NAME.get(obj["op"]) if isinstance(obj["op"], str) else None
     if op is None:
         known = ", ".join(OPS_BY_NAME)
@@ -143,34 +199,55 @@ def event_from_json(obj: Any, line: int | None = None) -> Event:
     missing = [k for k in needed if k not in obj]
     if missing:
         raise TraceError(f"{op.value}: missing {', '.join(repr(m) for m in missing)}", line)
-    extra = sorted(set(obj) - {"op", *needed})
+    extra = sorted(set(obj) - {"op", *needed, *op.optional})
     if extra:
         raise TraceError(f"{op.value}: unexpected key(s) {', '.join(repr(e) for e in extra)}", line)
     vp = _int(obj, "vp", line)
     if vp < 0:
         raise TraceError(f"vp must be >= 0, got {vp}", line)
-    vtl = _int(obj, "vtl", line) if "vtl" in obj else None
-    if vtl is not None and vtl not in LOWER_VTLS:
-        why = "VTL 2 is the paravisor itself" if vtl == 2 else "only VTL 0 and 1 exist below VTL 2"
-        raise TraceError(f"vtl must be 0 or 1, got {vtl} ({why})", line)
+    vtl = check_vtl(_int(obj, "vtl", line), lower_vtls, line) if "vtl" in obj else None
     if op is Op.ENABLE_VTL and vtl == 0:
-        raise TraceError("enable_vtl: VTL 0 is always enabled; only VTL 1 can be enabled", line)
+        raise TraceError("enable_vtl: VTL 0 is always enabled; only a higher VTL can be enabled", line)
     reg = value = None
-    if op is Op.SET:
+    if op.has_register:
         if not isinstance(obj["reg"], str):
             raise TraceError(f"'reg' must be a string, got {obj['reg']!r}", line)
         try:
             reg = check_modelled(obj["reg"])
         except KeyError as exc:
             raise TraceError(str(exc), line) from None
-        value = _value(obj["value"], reg, line)
-    return Event(op, vp, vtl, reg, value, line)
+        if "value" in op.fields:
+            value = _value(obj["value"], reg, line)
+    fast = control = None
+    if op is Op.VTL_RETURN:
+        fast, control = _return_kind(obj, line)
+    return Event(op, vp, vtl, reg, value, line, fast, control)
 
 
-def event_from_line(text: str, line: int | None = None) -> Event:
-    """Parse one line of a JSON Lines trace."""
+def _return_kind(obj: dict[str, Any], line: int | None) -> tuple[bool | None, tuple[int, int] | None]:
+    """``fast`` and the control page's RAX/RCX of a ``vtl_return`` (TLFS HvCallVtlReturn)."""
+    fast = obj.get("fast")
+    if "fast" in obj and not isinstance(fast, bool):
+        raise TraceError(f"vtl_return: 'fast' must be true or false, got {fast!r}", line)
+    given = [k for k in ("rax", "rcx") if k in obj]
+    if not given:
+        return fast, None
+    if fast:
+        raise TraceError(f"vtl_return: a fast return does not restore RAX/RCX, so "
+                         f"{' and '.join(repr(k) for k in given)} cannot be given", line)
+    rax = _value(obj.get("rax", 0), "rax", line)
+    rcx = _value(obj.get("rcx", 0), "rcx", line)
+    return fast, (rax, rcx)
+
+
+def decode_line(text: str, line: int | None = None) -> Any:
+    """One line of a JSON Lines trace, decoded (bad JSON is a one-line error naming the line)."""
     try:
-        obj = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise TraceError(f"bad JSON: {exc.msg} at column {exc.colno}", line) from None
-    return event_from_json(obj, line)
+
+
+def event_from_line(text: str, line: int | None = None, lower_vtls: int = DEFAULT_LOWER_VTLS) -> Event:
+    """Parse one line of a JSON Lines trace."""
+    return event_from_json(decode_line(text, line), line, lower_vtls)

@@ -23,11 +23,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tdxlab.owners import Owner
-from tdxlab.sim.checker import Violation, ViolationKind
+from tdxlab.sim.checker import AccessKind, Violation, ViolationKind, classify_private
 from tdxlab.sim.designs import VM_INDEX_SHIFT, Design, VpStore, entry_flags, get_design
-from tdxlab.sim.events import Event, Op, StepOutcome, TraceError
+from tdxlab.sim.events import Event, Op, StepOutcome, TraceError, check_vtl
 from tdxlab.sim.memory import Access, Actor, Memory, Page, PageKind, Slot
-from tdxlab.sim.model import LOWER_VTLS, MODELLED, arch_owner, positive_count, reset_value, width_of
+from tdxlab.sim.model import (
+    DEFAULT_LOWER_VTLS,
+    MODELLED,
+    arch_owner,
+    check_lower_vtls,
+    positive_count,
+    reset_value,
+    width_of,
+)
+from tdxlab.sim.trace import lower_vtls_of
 
 
 @dataclass
@@ -82,7 +91,7 @@ class StepRecord:
     index: int
     event: Event
     active_vtl: tuple[int, ...]
-    vtl1_enabled: tuple[bool, ...]
+    enabled_vtls: tuple[tuple[int, ...], ...]
     pages: tuple[PageSnapshot, ...]
     changes: tuple[Change, ...]
     violations: tuple[Violation, ...]
@@ -92,6 +101,11 @@ class StepRecord:
     switched: tuple[int, int] | None
     accesses: tuple[Access, ...]
     outcome: StepOutcome
+
+    @property
+    def vtl1_enabled(self) -> tuple[bool, ...]:
+        """Per VP: has any VTL above VTL 0 been enabled (what the VP strip marks)."""
+        return tuple(len(e) > 1 for e in self.enabled_vtls)
 
 
 @dataclass(frozen=True)
@@ -111,6 +125,7 @@ class _Vp:
     store: VpStore
     truth: Truth
     hidden: dict[int, dict[str, int]]
+    lower_vtls: int = DEFAULT_LOWER_VTLS
     hidden_shared: dict[str, int] = field(default_factory=dict)
     current: int = 0
     enabled: set[int] = field(default_factory=lambda: {0})
@@ -171,6 +186,7 @@ class SimResult:
     initial: dict[int, tuple[PageSnapshot, ...]]
     initial_truth: dict[int, TruthSnapshot]
     events: int = 0
+    lower_vtls: int = DEFAULT_LOWER_VTLS
 
     def pages_at(self, step: int, vp: int) -> tuple[PageSnapshot, ...]:
         """Pages of ``vp`` after step ``step`` (``-1`` = before the first event)."""
@@ -199,11 +215,16 @@ class _Outcome:
 
 
 class Simulation:
-    """A partition of ``vps`` VPs, each with VTL 0 (and VTL 1 once enabled), under one design."""
+    """A partition of ``vps`` VPs, each with VTL 0 (and higher VTLs once enabled), under one design.
 
-    def __init__(self, design: str | Design, vps: int = 1, *, record: bool = True) -> None:
+    ``lower_vtls`` (2 or 3) is how many VTLs the partition has below the paravisor.
+    """
+
+    def __init__(self, design: str | Design, vps: int = 1, *, record: bool = True,
+                 lower_vtls: int = DEFAULT_LOWER_VTLS) -> None:
         """Create the VPs and write their reset state through the design."""
         positive_count(vps)
+        self.lower_vtls = check_lower_vtls(lower_vtls)
         self.design = get_design(design)
         self.record = record
         self.mem = Memory(log=record)
@@ -223,7 +244,7 @@ class Simulation:
         reset = {r: reset_value(r) for r in MODELLED}
         truth = Truth({r: v for r, v in reset.items() if r not in self._private},
                       {0: {r: v for r, v in reset.items() if r in self._private}})
-        vp = _Vp(index, store, truth, {0: {}})
+        vp = _Vp(index, store, truth, {0: {}}, self.lower_vtls)
         self._initialise_vtl(vp, 0, shared_too=True)
         return vp
 
@@ -262,6 +283,8 @@ class Simulation:
         :data:`OP_RULES` is checked before its handler changes anything.
         """
         vp = self._vp(event.vp, event.line)
+        if event.vtl is not None:
+            check_vtl(event.vtl, self.lower_vtls, event.line)
         rule = OP_RULES[event.op]
         why = rule.reject(vp, event)
         if why is not None:
@@ -276,7 +299,7 @@ class Simulation:
             return None
         after = self._snap(vp)
         rec = StepRecord(
-            step, event, tuple(v.current for v in self.vps), tuple(1 in v.enabled for v in self.vps),
+            step, event, tuple(v.current for v in self.vps), tuple(tuple(sorted(v.enabled)) for v in self.vps),
             after, tuple(_changes(before, after, vp.store)), tuple(out.found), vp.truth.snapshot(),
             out.observed, out.entered, out.switched, tuple(self.mem.take()), out.outcome,
         )
@@ -296,7 +319,7 @@ class Simulation:
         out: list[Event] = []
         for v in chosen:
             for rule in OP_RULES.values():
-                out += [e for e in rule.candidates(v.index, regs, values) if rule.reject(v, e) is None]
+                out += [e for e in rule.candidates(v, regs, values) if rule.reject(v, e) is None]
         return out
 
     # --- the handlers of OP_RULES ---------------------------------------------------------------
@@ -324,7 +347,48 @@ class Simulation:
         src = vp.current
         self.design.on_switch(vp.store, src, target, self.mem)
         vp.current = target
+        if event.op is Op.VTL_RETURN and not event.is_fast:
+            # TLFS HvCallVtlReturn: unless fast, the lower VTL's RAX and RCX are restored from
+            # the VP VTL control page (OV hardware_cvm: after switch_vtl, from VTL 1's saved
+            # return registers).  The paravisor writes them into the lower VTL's state.
+            for reg, value in zip(("rax", "rcx"), event.restored, strict=True):
+                self._pv_write(vp, target, reg, value, step)
         return _Outcome(StepOutcome.SWITCHED, switched=(src, target))
+
+    def _pv_write(self, vp: _Vp, vtl: int, reg: str, value: int, step: int) -> None:
+        """The paravisor sets ``vtl``'s ``reg``: the truth changes, the design stores it its way."""
+        private = reg in self._private
+        if private:
+            vp.truth.private[vtl][reg] = value
+        else:
+            vp.truth.shared[reg] = value
+        vp.truth_writer[(vtl if private else None, reg)] = step
+        slot = self.design.pv_slot(vp.store, vp.current, vtl, reg)
+        if slot is not None:
+            self.mem.write(Actor.PARAVISOR, slot, value)
+        elif private:  # no page carries it: the hardware keeps it per VTL
+            vp.hidden[vtl][reg] = value
+        else:
+            vp.hidden_shared[reg] = value
+
+    def _pv_get(self, vp: _Vp, event: Event, step: int) -> _Outcome:
+        assert event.vtl is not None and event.reg is not None
+        vtl, reg = event.vtl, event.reg
+        slot = self.design.pv_slot(vp.store, vp.current, vtl, reg)
+        private = reg in self._private
+        if slot is not None:
+            got = self.mem.read(Actor.PARAVISOR, slot)
+        else:
+            got = vp.hidden[vtl][reg] if private else vp.hidden_shared[reg]
+        found = []
+        if got != vp.truth.expected(vtl, reg, private):
+            found.append(self._finding(vp, vtl, reg, got, slot, step, AccessKind.PV_GET))
+        return _Outcome(StepOutcome.READ, observed={reg: got}, found=found)
+
+    def _pv_set(self, vp: _Vp, event: Event, step: int) -> _Outcome:
+        assert event.vtl is not None and event.reg is not None and event.value is not None
+        self._pv_write(vp, event.vtl, event.reg, event.value, step)
+        return _Outcome(StepOutcome.WROTE)
 
     def _plan(self, vp: _Vp, vtl: int) -> _Plan:
         """Which registers ``vtl`` loads from slots and which the design keeps elsewhere (cached)."""
@@ -397,40 +461,41 @@ class Simulation:
         return self.steps[step].event
 
     def _check(self, vp: _Vp, vtl: int, observed: dict[str, int], step: int) -> list[Violation]:
-        out: list[Violation] = []
         truth = vp.truth
         if observed == truth.shared | truth.private[vtl]:  # the common case, compared in C
-            return out
+            return []
         slots = vp.store.slots[vtl]
-        for reg in MODELLED:
-            got = observed[reg]
-            private = reg in self._private
-            want = truth.expected(vtl, reg, private)
-            if got == want:
-                continue
-            if private:
-                slot = slots.get(reg)
-                cause = self.mem.last_writer.get((slot.page.name, slot.row.offset)) if slot else None
-                out.append(Violation(step, vp.index, vtl, reg, want, got, ViolationKind.CLOBBER,
-                                     self._cause(cause), cause))
-                others = [o for o in vp.enabled if o != vtl and truth.private[o][reg] == got]
-                if others:
-                    out.append(Violation(step, vp.index, vtl, reg, want, got, ViolationKind.LEAK,
-                                         self._cause(cause), cause))
-            else:
-                cause = truth_cause = vp.truth_writer.get((None, reg))
-                out.append(Violation(step, vp.index, vtl, reg, want, got, ViolationKind.STALE,
-                                     self._cause(truth_cause), cause))
-        return out
+        return [self._finding(vp, vtl, reg, observed[reg], slots.get(reg), step, AccessKind.ENTRY)
+                for reg in MODELLED
+                if observed[reg] != truth.expected(vtl, reg, reg in self._private)]
+
+    def _finding(self, vp: _Vp, vtl: int, reg: str, got: int, slot: Slot | None, step: int,
+                 access: AccessKind) -> Violation:
+        """One finding for one wrong value: its kind from whose value it is (one per register)."""
+        truth = vp.truth
+        private = reg in self._private
+        want = truth.expected(vtl, reg, private)
+        if private:
+            owners = [o for o in sorted(vp.enabled) if o != vtl and truth.private[o][reg] == got]
+            kind, source = classify_private(vtl, owners)
+            cause = self.mem.last_writer.get((slot.page.name, slot.row.offset)) if slot else None
+        else:
+            kind, source = ViolationKind.STALE, None
+            cause = vp.truth_writer.get((None, reg))
+        return Violation(step, vp.index, vtl, reg, want, got, kind, self._cause(cause), cause, source, access)
 
     def _check_vm_index(self, vp: _Vp, vtl: int, flags: int, slot: Slot, step: int) -> list[Violation]:
         index = (flags >> VM_INDEX_SHIFT) & 0x3
         if index == vtl + 1:
             return []
         cause = self.mem.last_writer.get((slot.page.name, slot.row.offset))
-        kind = ViolationKind.LEAK if index - 1 in vp.enabled else ViolationKind.CLOBBER
+        entered = index - 1  # the L2 VM that gets this VTL's registers instead
+        if entered in vp.enabled:  # that VTL's state is overwritten with this VTL's buffer
+            kind, _ = classify_private(entered, [vtl])
+        else:
+            kind = ViolationKind.INTEGRITY if vtl > 0 else ViolationKind.LOST
         return [Violation(step, vp.index, vtl, "vm_flags.vm_index", vtl + 1, index, kind,
-                          self._cause(cause), cause)]
+                          self._cause(cause), cause, entered if entered in vp.enabled else None)]
 
     # --- checkpoints -------------------------------------------------------------------------
     def checkpoint(self) -> Checkpoint:
@@ -497,7 +562,7 @@ class Simulation:
     def result(self) -> SimResult:
         """The result so far."""
         return SimResult(self.design, len(self.vps), self.steps, self.violations, self.initial,
-                         self.initial_truth, self.events)
+                         self.initial_truth, self.events, self.lower_vtls)
 
     def _snap(self, vp: _Vp) -> tuple[PageSnapshot, ...]:
         pages = vp.store.pages
@@ -533,14 +598,22 @@ def _changes(before: Sequence[PageSnapshot], after: Sequence[PageSnapshot], stor
 
 
 def simulate(design: str | Design, events: Sequence[Event], vps: int | None = None,
-             record: bool = True) -> SimResult:
-    """Run ``events`` under ``design`` on enough VPs for the trace (or ``vps``)."""
+             record: bool = True, lower_vtls: int | None = None) -> SimResult:
+    """Run ``events`` under ``design`` on enough VPs for the trace (or ``vps``).
+
+    The partition has the trace's own VTL count (a parsed :class:`~tdxlab.sim.trace.Trace`
+    remembers it), else ``lower_vtls``, else 2; a trace and an argument that disagree
+    are an error.
+    """
     needed = max((e.vp for e in events), default=0) + 1
     if vps is None:
         vps = needed
     elif isinstance(vps, int) and not isinstance(vps, bool) and 0 < vps < needed:
         raise ValueError(f"trace uses VP {needed - 1} but --vps is {vps}")
-    return Simulation(design, vps, record=record).run(events)
+    count = lower_vtls_of(events, lower_vtls)
+    if lower_vtls is not None and count != lower_vtls:
+        raise ValueError(f"the trace is for {count} lower VTLs but lower_vtls is {lower_vtls}")
+    return Simulation(design, vps, record=record, lower_vtls=count).run(events)
 
 
 # --- one rule per event kind ----------------------------------------------------------------------
@@ -554,16 +627,21 @@ class OpRule:
     """
 
     reject: Callable[[_Vp, Event], str | None]
-    candidates: Callable[[int, Sequence[str], Sequence[int]], Iterator[Event]]
+    candidates: Callable[[_Vp, Sequence[str], Sequence[int]], Iterator[Event]]
     handle: Callable[[Simulation, _Vp, Event, int], _Outcome]
 
 
 def _target(vp: _Vp, event: Event) -> int:
-    """The VTL the VP is in after a switching kind of event (an interrupt never lowers it)."""
+    """The VTL the VP is in after a switching kind of event.
+
+    TLFS (Virtual Secure Mode, "VTL call" / "VTL return"): a VTL call switches to the next
+    higher VTL and a VTL return to the next lower one; an interrupt targeted at a higher
+    VTL switches straight to it, and one for a lower VTL never lowers the current VTL.
+    """
     if event.op is Op.VTL_CALL:
-        return 1
+        return vp.current + 1
     if event.op is Op.VTL_RETURN:
-        return 0
+        return vp.current - 1
     assert event.vtl is not None
     return max(vp.current, event.vtl)
 
@@ -574,8 +652,12 @@ def _switches(vp: _Vp, event: Event) -> bool:
 
 
 def _reject_enable(vp: _Vp, event: Event) -> str | None:
+    assert event.vtl is not None
     if event.vtl in vp.enabled:
         return f"VTL {event.vtl} is already enabled on VP {vp.index}"
+    if event.vtl - 1 not in vp.enabled:  # VTLs are enabled in order, each by the one above it
+        return (f"enable_vtl: VTL {event.vtl} cannot be enabled on VP {vp.index} before VTL "
+                f"{event.vtl - 1}")
     return None
 
 
@@ -587,11 +669,18 @@ def _reject_set(vp: _Vp, event: Event) -> str | None:
     return None
 
 
+def _reject_pv(vp: _Vp, event: Event) -> str | None:
+    if event.vtl not in vp.enabled:
+        return f"{event.op.value}: VTL {event.vtl} is not enabled on VP {vp.index}"
+    return None
+
+
 def _reject_switch(vp: _Vp, event: Event) -> str | None:
-    if event.op is Op.VTL_CALL and vp.current != 0:
-        return f"vtl_call: VP {vp.index} is in VTL {vp.current}; only VTL 0 can call up to VTL 1"
-    if event.op is Op.VTL_RETURN and vp.current != 1:
-        return f"vtl_return: VP {vp.index} is in VTL {vp.current}, not VTL 1"
+    if event.op is Op.VTL_CALL and vp.current + 1 >= vp.lower_vtls:
+        return (f"vtl_call: VP {vp.index} is in VTL {vp.current}, the highest lower VTL of this "
+                f"{vp.lower_vtls}-VTL partition; there is no lower VTL above it to call")
+    if event.op is Op.VTL_RETURN and vp.current == 0:
+        return f"vtl_return: VP {vp.index} is in VTL 0; there is no lower VTL to return to"
     target = _target(vp, event)
     if target not in vp.enabled:
         return f"{event.op.value}: VTL {target} is not enabled on VP {vp.index}"
@@ -606,34 +695,53 @@ def _never(vp: _Vp, event: Event) -> str | None:
     return None
 
 
-def _plain(op: Op) -> Callable[[int, Sequence[str], Sequence[int]], Iterator[Event]]:
-    def gen(vp: int, regs: Sequence[str], values: Sequence[int]) -> Iterator[Event]:
-        yield Event(op, vp)
+Candidates = Callable[[_Vp, Sequence[str], Sequence[int]], Iterator[Event]]
+
+
+def _plain(op: Op) -> Candidates:
+    def gen(vp: _Vp, regs: Sequence[str], values: Sequence[int]) -> Iterator[Event]:
+        yield Event(op, vp.index)
     return gen
 
 
-def _per_vtl(op: Op, vtls: Sequence[int]) -> Callable[[int, Sequence[str], Sequence[int]], Iterator[Event]]:
-    def gen(vp: int, regs: Sequence[str], values: Sequence[int]) -> Iterator[Event]:
-        for vtl in vtls:
-            yield Event(op, vp, vtl)
+def _returns(vp: _Vp, regs: Sequence[str], values: Sequence[int]) -> Iterator[Event]:
+    """Both return kinds: not fast (RAX/RCX from the control page, left zero) and fast."""
+    yield Event(Op.VTL_RETURN, vp.index)
+    yield Event(Op.VTL_RETURN, vp.index, fast=True)
+
+
+def _per_vtl(op: Op, first: int = 0) -> Candidates:
+    def gen(vp: _Vp, regs: Sequence[str], values: Sequence[int]) -> Iterator[Event]:
+        for vtl in range(first, vp.lower_vtls):
+            yield Event(op, vp.index, vtl)
     return gen
 
 
-def _sets(vp: int, regs: Sequence[str], values: Sequence[int]) -> Iterator[Event]:
-    for vtl in LOWER_VTLS:
+def _with_values(op: Op) -> Candidates:
+    def gen(vp: _Vp, regs: Sequence[str], values: Sequence[int]) -> Iterator[Event]:
+        for vtl in range(vp.lower_vtls):
+            for reg in regs:
+                for value in values:
+                    yield Event(op, vp.index, vtl, reg, value % (1 << (8 * width_of(reg))))
+    return gen
+
+
+def _reads(vp: _Vp, regs: Sequence[str], values: Sequence[int]) -> Iterator[Event]:
+    for vtl in range(vp.lower_vtls):
         for reg in regs:
-            for value in values:
-                yield Event(Op.SET, vp, vtl, reg, value % (1 << (8 * width_of(reg))))
+            yield Event(Op.PV_GET, vp.index, vtl, reg)
 
 
 #: The rule of every event kind, in :class:`Op` order (checked below to cover every member).
 OP_RULES: dict[Op, OpRule] = {
-    Op.ENABLE_VTL: OpRule(_reject_enable, _per_vtl(Op.ENABLE_VTL, LOWER_VTLS[1:]), Simulation._enable),
-    Op.SET: OpRule(_reject_set, _sets, Simulation._set),
+    Op.ENABLE_VTL: OpRule(_reject_enable, _per_vtl(Op.ENABLE_VTL, 1), Simulation._enable),
+    Op.SET: OpRule(_reject_set, _with_values(Op.SET), Simulation._set),
     Op.RUN: OpRule(_never, _plain(Op.RUN), Simulation._run_event),
     Op.VTL_CALL: OpRule(_reject_switch, _plain(Op.VTL_CALL), Simulation._switch),
-    Op.VTL_RETURN: OpRule(_reject_switch, _plain(Op.VTL_RETURN), Simulation._switch),
-    Op.INTERRUPT: OpRule(_reject_switch, _per_vtl(Op.INTERRUPT, LOWER_VTLS), Simulation._switch),
+    Op.VTL_RETURN: OpRule(_reject_switch, _returns, Simulation._switch),
+    Op.INTERRUPT: OpRule(_reject_switch, _per_vtl(Op.INTERRUPT), Simulation._switch),
+    Op.PV_GET: OpRule(_reject_pv, _reads, Simulation._pv_get),
+    Op.PV_SET: OpRule(_reject_pv, _with_values(Op.PV_SET), Simulation._pv_set),
 }
 _missing_rules = [op.value for op in Op if op not in OP_RULES]
 if _missing_rules:  # pragma: no cover - a new Op member without its rule

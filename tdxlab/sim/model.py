@@ -17,8 +17,32 @@ from tdxlab.layout.structs import TDX_VP_CONTEXT
 from tdxlab.owners import Owner
 from tdxlab.registers import REGISTERS, Platform, UnknownRegisterError
 
-#: Lower VTLs a guest can run in; VTL 2 is the paravisor itself.
-LOWER_VTLS: tuple[int, int] = (0, 1)
+#: Lower VTLs a partition has unless it says otherwise: VTL 0 and VTL 1 (VTL 2 is the paravisor).
+DEFAULT_LOWER_VTLS = 2
+#: The most lower VTLs a partition may declare.  TDX allows up to 3 L2 VMs below the L1
+#: paravisor (TM ``tdx_tdvps.h``: ``MAX_L2_VMS = MAX_VMS - 1 = 3``; reference sheet 3.6) and
+#: SNP has VMPL 1-3 below the paravisor at VMPL 0 (sheet 1.10).
+MAX_LOWER_VTLS = 3
+#: Lower VTLs of the default partition (``range(DEFAULT_LOWER_VTLS)``).
+LOWER_VTLS: tuple[int, ...] = tuple(range(DEFAULT_LOWER_VTLS))
+
+
+def check_lower_vtls(value: object, where: str = "lower_vtls") -> int:
+    """A partition's number of lower VTLs (2 or 3), or a one-line error naming ``where``.
+
+    One VTL alone is not a partition property the kit models: a partition that never
+    enables VTL 1 is a 2-VTL partition whose VTL 1 stays disabled.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
+            or not DEFAULT_LOWER_VTLS <= value <= MAX_LOWER_VTLS:
+        raise ValueError(f"{where} must be {DEFAULT_LOWER_VTLS} or {MAX_LOWER_VTLS} (TDX has at most "
+                         f"{MAX_LOWER_VTLS} L2 VMs below the paravisor), got {value!r}")
+    return int(value)
+
+
+def paravisor_vtl(lower_vtls: int) -> int:
+    """The VTL number of the paravisor above ``lower_vtls`` lower VTLs (VTL 2 in OpenHCL today)."""
+    return lower_vtls
 
 #: Guest registers the simulator tracks, in context-page order.
 MODELLED: tuple[str, ...] = tuple(

@@ -49,7 +49,7 @@ from tdxlab.sim.checker import Violation
 from tdxlab.sim.designs import Design, get_design
 from tdxlab.sim.events import Event, TraceError
 from tdxlab.sim.machine import Checkpoint, Simulation
-from tdxlab.sim.model import MODELLED, arch_owner
+from tdxlab.sim.model import DEFAULT_LOWER_VTLS, MODELLED, arch_owner, check_lower_vtls
 
 if TYPE_CHECKING:
     from hypothesis.stateful import RuleBasedStateMachine
@@ -81,6 +81,7 @@ class SearchResult:
     bfs_tried: int = 0
     hypothesis_examples: int = 0
     notes: tuple[str, ...] = ()
+    lower_vtls: int = DEFAULT_LOWER_VTLS
 
     @property
     def found(self) -> bool:
@@ -89,22 +90,24 @@ class SearchResult:
 
 
 # --- register groups ---------------------------------------------------------------------------
-def register_groups(design: str | Design) -> list[tuple[str, ...]]:
+def register_groups(design: str | Design, lower_vtls: int = DEFAULT_LOWER_VTLS) -> list[tuple[str, ...]]:
     """Simulated registers grouped by how ``design`` treats them.
 
     The first register of each group represents it in the breadth-first search
     (a familiar one such as RIP when the group has it).
     """
     d = get_design(design)
-    store = d.sample_store(2)
+    store = d.sample_store(lower_vtls)
     copied = set(d.switch_copied(store))
     groups: dict[tuple[object, ...], list[str]] = {}
     for reg in MODELLED:
         sig: list[object] = [arch_owner(reg, d.platform) is Owner.PRIVATE, reg in d.private, reg in copied]
-        for vtl in (0, 1):
+        for vtl in range(lower_vtls):
             slot = store.slots[vtl].get(reg)
             bank = store.bank.get(vtl, {}).get(reg)
-            sig += [slot.page.name if slot else None, bank.page.name if bank else None]
+            pv = d.pv_slot(store, 0, vtl, reg)
+            sig += [slot.page.name if slot else None, bank.page.name if bank else None,
+                    pv.page.name if pv else None]
         groups.setdefault(tuple(sig), []).append(reg)
     return [tuple(sorted(regs, key=_teaching_order)) for regs in groups.values()]
 
@@ -119,10 +122,10 @@ def _teaching_order(reg: str) -> int:
 
 # --- breadth-first search ----------------------------------------------------------------------
 def _bfs(
-    design: Design, max_length: int, regs: Sequence[str], values: Sequence[int]
+    design: Design, max_length: int, regs: Sequence[str], values: Sequence[int], lower_vtls: int
 ) -> tuple[list[Event] | None, int, int]:
     """Shortest violating trace up to ``max_length``; returns (trace, lengths fully tried, traces tried)."""
-    sim = Simulation(design, 1, record=False)
+    sim = Simulation(design, 1, record=False, lower_vtls=lower_vtls)
     root = sim.checkpoint()
     frontier: list[tuple[Checkpoint, tuple[Event, ...]]] = [(root, ())]
     seen = {root.state_key()}
@@ -206,7 +209,7 @@ def _machine(sim: Simulation, counter: list[int]) -> type[RuleBasedStateMachine]
 
 
 def _hypothesis(
-    design: Design, budget: int, seed: int, vps: int, steps: int
+    design: Design, budget: int, seed: int, vps: int, steps: int, lower_vtls: int
 ) -> tuple[list[Event] | None, int]:
     """Run the stateful search (trace, examples); hypothesis is a test extra, checked by the caller."""
     try:
@@ -216,7 +219,7 @@ def _hypothesis(
     except ImportError:  # pragma: no cover - find_counterexample checks first
         return None, 0
     counter = [0]
-    machine = _machine(Simulation(design, vps, record=False), counter)
+    machine = _machine(Simulation(design, vps, record=False, lower_vtls=lower_vtls), counter)
     config = settings(
         max_examples=budget,
         stateful_step_count=steps,
@@ -233,13 +236,13 @@ def _hypothesis(
     try:
         test()
     except _Found as found:
-        return _minimise(design, _valid(design, found.trace)), counter[0]
+        return _minimise(design, _valid(design, found.trace, lower_vtls), lower_vtls), counter[0]
     return None, counter[0]
 
 
-def _violates(design: Design, trace: Sequence[Event]) -> int | None:
+def _violates(design: Design, trace: Sequence[Event], lower_vtls: int) -> int | None:
     """Index of the first event at which ``trace`` violates, or None (also for an invalid trace)."""
-    sim = Simulation(design, max((e.vp for e in trace), default=0) + 1, record=False)
+    sim = Simulation(design, max((e.vp for e in trace), default=0) + 1, record=False, lower_vtls=lower_vtls)
     try:
         for i, event in enumerate(trace):
             sim.apply(event)
@@ -250,13 +253,13 @@ def _violates(design: Design, trace: Sequence[Event]) -> int | None:
         return None
 
 
-def _minimise(design: Design, trace: list[Event]) -> list[Event]:
+def _minimise(design: Design, trace: list[Event], lower_vtls: int) -> list[Event]:
     """Drop events one at a time while the trace stays valid and still violates (1-minimal result).
 
     Hypothesis's stateful shrinking can leave events whose removal would change how
     later choices are drawn; this final deterministic pass removes them.
     """
-    end = _violates(design, trace)
+    end = _violates(design, trace, lower_vtls)
     if end is None:  # pragma: no cover - hypothesis only reports violating traces
         return trace
     trace = trace[: end + 1]
@@ -265,17 +268,17 @@ def _minimise(design: Design, trace: list[Event]) -> list[Event]:
         changed = False
         for i in reversed(range(len(trace))):
             candidate = trace[:i] + trace[i + 1 :]
-            stop = _violates(design, candidate) if candidate else None
+            stop = _violates(design, candidate, lower_vtls) if candidate else None
             if stop is not None:
                 trace = candidate[: stop + 1]
                 changed = True
                 break
-    return _valid(design, trace)
+    return _valid(design, trace, lower_vtls)
 
 
-def _valid(design: Design, trace: list[Event]) -> list[Event]:
+def _valid(design: Design, trace: list[Event], lower_vtls: int) -> list[Event]:
     """Drop the ``set`` events the simulation says no run carried out (a trace must not end with them)."""
-    sim = Simulation(design, max((e.vp for e in trace), default=0) + 1, record=False)
+    sim = Simulation(design, max((e.vp for e in trace), default=0) + 1, record=False, lower_vtls=lower_vtls)
     for event in trace:
         sim.apply(event)
     drop = set(sim.unfinished())
@@ -297,28 +300,32 @@ def find_counterexample(
     values: Sequence[int] = (1,),
     vps: int = 2,
     steps: int = 20,
+    lower_vtls: int = DEFAULT_LOWER_VTLS,
 ) -> SearchResult:
     """Search for the shortest event sequence under which ``design`` violates isolation.
 
     ``budget`` is the number of hypothesis examples (0 runs the breadth-first search
     only); ``max_length`` bounds the breadth-first search; ``vps`` and ``steps`` size
-    hypothesis's traces.  Deterministic for a given ``seed``.
+    hypothesis's traces; ``lower_vtls`` (2 or 3) sizes the partition searched.  Every
+    kind of event is tried, the paravisor's ``pv_get``/``pv_set`` and both return kinds
+    included.  Deterministic for a given ``seed``.
     """
     d = get_design(design)
+    lower_vtls = check_lower_vtls(lower_vtls)
     for name, number, low in (("budget", budget, 0), ("seed", seed, 0), ("max_length", max_length, 0),
                               ("vps", vps, 1), ("steps", steps, 1)):
         if isinstance(number, bool) or not isinstance(number, int) or number < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {number!r}")
     start = time.perf_counter()
-    regs = tuple(group[0] for group in register_groups(d))
-    bfs_trace, exhaustive, bfs_tried = _bfs(d, max_length, regs, values)
+    regs = tuple(group[0] for group in register_groups(d, lower_vtls))
+    bfs_trace, exhaustive, bfs_tried = _bfs(d, max_length, regs, values, lower_vtls)
     hyp_trace: list[Event] | None = None
     hyp_examples = 0
     notes: tuple[str, ...] = ()
     if budget and importlib.util.find_spec("hypothesis") is None:  # pragma: no cover
         notes = ("hypothesis is not installed (it is in the 'test' extra): breadth-first search only",)
     elif budget:
-        hyp_trace, hyp_examples = _hypothesis(d, budget, seed, vps, steps)
+        hyp_trace, hyp_examples = _hypothesis(d, budget, seed, vps, steps, lower_vtls)
     method: str | None = None
     trace: list[Event] | None = None
     if bfs_trace is not None and (hyp_trace is None or len(bfs_trace) <= len(hyp_trace)):
@@ -328,11 +335,11 @@ def find_counterexample(
     violations: list[Violation] = []
     if trace is not None:
         trace = _numbered(trace)
-        check = Simulation(d, max(e.vp for e in trace) + 1)
+        check = Simulation(d, max(e.vp for e in trace) + 1, lower_vtls=lower_vtls)
         violations = check.run(trace).violations
     return SearchResult(
         trace, violations, bfs_tried + hyp_examples, time.perf_counter() - start, d.key, method,
-        exhaustive, regs, bfs_tried, hyp_examples, notes,
+        exhaustive, regs, bfs_tried, hyp_examples, notes, lower_vtls,
     )
 
 

@@ -1,26 +1,88 @@
-"""Load and save traces (JSON Lines, one event per line; see docs/trace-format.md)."""
+"""Load and save traces (JSON Lines, one event per line; see docs/trace-format.md).
+
+A trace may open with a header object, before its first event, that declares partition
+properties; today one: ``{"lower_vtls": 3}`` (2 or 3, default 2).  The parsed trace is a
+:class:`Trace`, a list of events that also remembers the partition's VTL count, so
+:func:`tdxlab.sim.machine.simulate` builds the partition the trace was written for.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from tdxlab.sim.events import Event, TraceError, event_from_line
+from tdxlab.sim.events import Event, TraceError, decode_line, event_from_json
+from tdxlab.sim.model import DEFAULT_LOWER_VTLS, check_lower_vtls
+
+#: Keys a header object may hold.
+HEADER_KEYS = ("lower_vtls",)
 
 
-def parse_trace(text: str) -> list[Event]:
-    """Parse a whole trace; blank lines and lines starting with ``#`` are ignored."""
-    events = []
+class Trace(list[Event]):
+    """The events of a trace, with the number of lower VTLs of the partition it runs on."""
+
+    def __init__(self, events: Iterable[Event] = (), lower_vtls: int = DEFAULT_LOWER_VTLS,
+                 declared: bool = False) -> None:
+        """``declared``: the trace's own header named ``lower_vtls`` (``dump_trace`` writes it back)."""
+        super().__init__(events)
+        self.lower_vtls = lower_vtls
+        self.declared = declared
+
+
+def lower_vtls_of(events: Iterable[Event], default: int | None = None) -> int:
+    """The VTL count ``events`` were written for: a :class:`Trace`'s own, else ``default`` (or 2)."""
+    if isinstance(events, Trace):
+        return events.lower_vtls
+    return DEFAULT_LOWER_VTLS if default is None else default
+
+
+def _header(obj: Any, line: int) -> int | None:
+    """The ``lower_vtls`` of a header object, or ``None`` when ``obj`` is not a header."""
+    if not isinstance(obj, dict) or "op" in obj or "lower_vtls" not in obj:
+        return None
+    extra = sorted(set(obj) - set(HEADER_KEYS))
+    if extra:
+        raise TraceError(f"header: unexpected key(s) {', '.join(map(repr, extra))} "
+                         f"(known: {', '.join(HEADER_KEYS)})", line)
+    try:
+        return check_lower_vtls(obj["lower_vtls"], "header: lower_vtls")
+    except ValueError as exc:
+        raise TraceError(str(exc), line) from None
+
+
+def parse_trace(text: str, lower_vtls: int | None = None) -> Trace:
+    """Parse a whole trace; blank lines and lines starting with ``#`` are ignored.
+
+    ``lower_vtls`` (from ``--lower-vtls`` or the API) applies when the trace has no header;
+    a header that says otherwise is an error, so one trace never means two partitions.
+    """
+    if lower_vtls is not None:
+        lower_vtls = check_lower_vtls(lower_vtls)
+    events: list[Event] = []
+    count = lower_vtls if lower_vtls is not None else DEFAULT_LOWER_VTLS
+    declared = False
+    first = True
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        events.append(event_from_line(stripped, number))
-    return events
+        obj = decode_line(stripped, number)
+        if first:
+            first = False
+            header = _header(obj, number)
+            if header is not None:
+                if lower_vtls is not None and header != lower_vtls:
+                    raise TraceError(f"header declares lower_vtls {header} but {lower_vtls} was asked for",
+                                     number)
+                count, declared = header, True
+                continue
+        events.append(event_from_json(obj, number, count))
+    return Trace(events, count, declared or lower_vtls is not None)
 
 
-def load_trace(path: str | Path) -> list[Event]:
+def load_trace(path: str | Path, lower_vtls: int | None = None) -> Trace:
     """Read a trace file; errors name the file and the line."""
     p = Path(path)
     try:
@@ -30,16 +92,22 @@ def load_trace(path: str | Path) -> list[Event]:
     except UnicodeDecodeError:
         raise TraceError(f"trace {p} is not UTF-8 text") from None
     try:
-        return parse_trace(text)
+        return parse_trace(text, lower_vtls)
     except TraceError as exc:
         raise TraceError(exc.reason, exc.line, str(p)) from None
 
 
-def dump_trace(events: Iterable[Event]) -> str:
-    """Serialise events as JSON Lines (stable key order, hex values)."""
-    return "".join(json.dumps(e.to_json()) + "\n" for e in events)
+def dump_trace(events: Iterable[Event], lower_vtls: int | None = None) -> str:
+    """Serialise events as JSON Lines (stable key order, hex values).
+
+    A header line is written when the partition is not the default one (``lower_vtls``,
+    or the :class:`Trace`'s own count), so the file replays on the same partition.
+    """
+    count = lower_vtls if lower_vtls is not None else lower_vtls_of(events)
+    head = json.dumps({"lower_vtls": count}) + "\n" if count != DEFAULT_LOWER_VTLS else ""
+    return head + "".join(json.dumps(e.to_json()) + "\n" for e in events)
 
 
-def save_trace(events: Iterable[Event], path: str | Path) -> None:
+def save_trace(events: Iterable[Event], path: str | Path, lower_vtls: int | None = None) -> None:
     """Write events to ``path`` as JSON Lines."""
-    Path(path).write_text(dump_trace(events), encoding="utf-8")
+    Path(path).write_text(dump_trace(events, lower_vtls), encoding="utf-8")

@@ -33,6 +33,7 @@ from tdxlab.render.css import FONT
 from tdxlab.render.stepper_views import section_html
 from tdxlab.scenarios import SCENARIOS
 from tdxlab.sim.designs import Design
+from tdxlab.sim.checker import ViolationKind
 from tdxlab.sim.events import Event
 from tdxlab.widgets._base import WidgetModel, WidgetUI
 
@@ -44,10 +45,8 @@ DEFAULT_SCENARIO = "secure_call_round_trip"
 
 #: Columns the table shows, with their short headings (the full meaning is the tooltip).
 TABLE_COLUMNS: dict[str, str] = {
-    "violations": "violations",
-    "clobber": "clobber",
-    "leak": "leak",
-    "stale": "stale",
+    "violations": "findings",
+    **{k.value: k.value for k in ViolationKind},
     "registers": "registers",
     "first_step": "first at step",
     "pages_per_vp": "pages / VP",
@@ -57,7 +56,7 @@ TABLE_COLUMNS: dict[str, str] = {
     "ns_page_work": "of which page work",
 }
 #: Count columns: 0 is good (✓), more is bad (✗).
-COUNT_COLUMNS = frozenset({"violations", "clobber", "leak", "stale"})
+COUNT_COLUMNS = frozenset({"violations", *(k.value for k in ViolationKind)})
 #: Columns holding words rather than numbers: left-aligned, allowed to wrap.
 TEXT_COLUMNS = frozenset({"registers", "title"})
 
