@@ -30,7 +30,7 @@ from tdxlab.sim.checker import Violation, ViolationKind, by_severity
 from tdxlab.sim.designs import DESIGNS, Design, get_design
 from tdxlab.sim.events import Event, Op, StepOutcome, TraceError
 from tdxlab.sim.machine import SimResult, simulate
-from tdxlab.sim.trace import load_trace
+from tdxlab.sim.trace import Trace, load_trace
 
 #: Violation kinds, in column order.
 KINDS: tuple[ViolationKind, ...] = tuple(ViolationKind)
@@ -64,6 +64,8 @@ def _events_of(trace: str | Path | Sequence[Event]) -> tuple[str, list[Event]]:
         raise CompareError(
             f"{name!r} is neither a built-in scenario ({', '.join(SCENARIOS)}) nor a trace file"
         )
+    if isinstance(trace, Trace):  # keeps the partition's VTL count
+        return "trace", trace
     try:
         events = list(trace)
     except TypeError:
@@ -74,8 +76,8 @@ def _events_of(trace: str | Path | Sequence[Event]) -> tuple[str, list[Event]]:
 
 
 def vtls_enabled(events: Iterable[Event]) -> int:
-    """Lower VTLs the trace uses (2 if it enables VTL 1 on any VP, else 1): what pages are counted for."""
-    return 2 if any(e.op is Op.ENABLE_VTL and e.vtl == 1 for e in events) else 1
+    """Lower VTLs the trace uses (1 + the highest VTL it enables on any VP): what pages are counted for."""
+    return 1 + max((e.vtl or 0 for e in events if e.op is Op.ENABLE_VTL), default=0)
 
 
 @dataclass(frozen=True)

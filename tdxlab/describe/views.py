@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from tdxlab.describe.basics import plural
-from tdxlab.describe.simulation import describe_event, describe_step, describe_violation
+from tdxlab.describe.simulation import describe_event, describe_step, describe_violation, severity_counts
+from tdxlab.sim.checker import Severity
 
 if TYPE_CHECKING:
     from tdxlab.sim.checker import Violation
@@ -36,14 +37,35 @@ def banner_title(record: StepRecord, violations: Sequence[Violation], design: st
     if not violations:
         return ""
     regs = {v.reg for v in violations}
+    counts = severity_counts(violations)
+    if record.entered_vtl is None:  # a paravisor read (pv_get)
+        return (f"Isolation violated at step {record.index}: the paravisor read VTL {record.event.vtl}'s "
+                f"{record.event.reg} on VP {record.event.vp} wrongly under design {design} ({counts})")
     return (f"Isolation violated at step {record.index}: VP {record.event.vp} entered VTL "
             f"{record.entered_vtl} and observed {plural(len(regs), 'register')} "
-            f"wrongly under design {design}")
+            f"wrongly under design {design} ({counts})")
 
 
 def banner_lines(violations: Iterable[Violation]) -> list[str]:
-    """One banner line per violation, in the order given (register, kind, expected/found, cause)."""
+    """One banner line per finding, in the order given (severity, register, kind, expected/found, cause)."""
     return [describe_violation(v) for v in violations]
+
+
+def banner_groups(violations: Iterable[Violation]) -> list[str]:
+    """The banner's findings grouped by severity, most severe first: one line per severity.
+
+    ``high (integrity): rip, rsp, lstar`` — the point of a step, visible without scrolling;
+    the per-finding lines follow it.
+    """
+    found = list(violations)
+    out = []
+    for sev in Severity:
+        mine = [v for v in found if v.severity is sev]
+        if mine:
+            kinds = ", ".join(dict.fromkeys(v.kind.value for v in mine))
+            regs = ", ".join(dict.fromkeys(v.reg for v in mine))
+            out.append(f"{sev.value} ({kinds}): {regs}")
+    return out
 
 
 def banner_text(title: str, lines: Sequence[str]) -> str:
@@ -284,6 +306,7 @@ __all__ = [
     "PRESS_STEP",
     "SCENARIO_TABLE_CAPTION",
     "VP_CHIPS_LEGEND",
+    "banner_groups",
     "banner_lines",
     "banner_text",
     "banner_title",

@@ -44,6 +44,11 @@ class Scenario:
         """How many VPs the trace uses."""
         return max((e.vp for e in self.events()), default=0) + 1
 
+    @property
+    def lower_vtls(self) -> int:
+        """How many lower VTLs the trace's partition has (its header, else 2)."""
+        return parse_trace(self.text()).lower_vtls
+
 
 _ALL = (
     Scenario(
@@ -91,6 +96,30 @@ _ALL = (
         "while the odd ones take secure interrupts, and the events of different VPs are "
         "interleaved. Every VP has its own pages, so no value may cross from one VP to another; "
         "each VP's values contain its index to make a misplaced one easy to spot.",
+    ),
+    Scenario(
+        "paravisor_access_paths",
+        "The paravisor reads and writes a VTL that is not running",
+        "OpenVMM's paravisor touches the registers of a VTL other than the one the run page holds "
+        "(PR #778: banking 'allows userspace operations to operate on arbitrary VTLs, despite the "
+        "kernel only holding one set of registers'). Each path it has gets a step: intercept "
+        "message construction for VTL 1 reads VTL 0's RIP and RFLAGS; VTL 1's HvCallGetVpRegisters "
+        "reads VTL 0's RIP and RSP while VTL 1 is current; translation registers read VTL 0's "
+        "RFLAGS; VTL 1's HvCallSetVpRegisters advances VTL 0's RIP; interrupt readiness reads VTL 0's "
+        "RFLAGS.IF; a non-fast VTL return restores RAX/RCX; instruction emulation for the current VTL "
+        "reads and advances RIP and sets RAX; crash diagnostics read VTL 1's registers while VTL 0 "
+        "is current (#2291). A design whose accessors reach one register set answers for the wrong VTL.",
+    ),
+    Scenario(
+        "three_lower_vtls",
+        "Three lower VTLs: VTL 0 -> 1 -> 2 and back, and an interrupt straight to VTL 2",
+        "A partition with three lower VTLs (TDX allows up to three L2 VMs below the paravisor, "
+        "MAX_L2_VMS = 3; SNP has VMPL 1-3). VTL 1 and VTL 2 are enabled in order; VTL 0 calls VTL 1, "
+        "which calls VTL 2 (a VTL call goes up one level); each returns one level down, the last "
+        "return not fast (RAX/RCX from the control page). Then an interrupt for VTL 2 switches VTL 0 "
+        "straight to VTL 2, which returns to VTL 1 and on to VTL 0. Each VTL must keep its own RIP, "
+        "RSP and LSTAR and see the shared RDX, R8 and R9 others left: the 'more VTLs in future' "
+        "problem of a VTL-unaware page, which naive fails and every fix must scale to.",
     ),
 )
 

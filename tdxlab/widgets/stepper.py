@@ -45,8 +45,8 @@ from tdxlab.sim.designs import DESIGNS, Design, get_design
 from tdxlab.sim.events import Event, TraceError
 from tdxlab.sim.machine import PageSnapshot, SimResult, StepRecord, TruthSnapshot, simulate
 from tdxlab.sim.memory import PageRole
-from tdxlab.sim.model import LOWER_VTLS, MODELLED, arch_owner
-from tdxlab.sim.trace import load_trace
+from tdxlab.sim.model import MAX_LOWER_VTLS, MODELLED, arch_owner
+from tdxlab.sim.trace import Trace, load_trace, lower_vtls_of
 from tdxlab.widgets._base import WidgetModel, WidgetUI
 
 #: The scenario a new Stepper opens on: the round trip of openvmm #746.
@@ -72,19 +72,21 @@ class _Run:
     touches: dict[int, list[int]]  # vp -> indices of the steps whose event was on that VP
     runs: dict[tuple[int, int], list[int]]  # (vp, vtl) -> indices of the run steps entering that VTL
     layouts: dict[PageRole, Layout]  # a page's role (run, bank1, vtl0, ...) -> its layout
+    lower_vtls: int  # the partition's lower VTLs (the trace's header, else 2)
 
 
 def _layouts(design: Design) -> dict[PageRole, Layout]:
     """Layouts of a VP's pages by role (the same for every VP, so built once on VP 0)."""
-    return {p.role: p.layout for p in design.sample_store(len(LOWER_VTLS)).pages}
+    return {p.role: p.layout for p in design.sample_store(MAX_LOWER_VTLS).pages}
 
 
 def _simulate(label: str, scenario: str | None, events: Sequence[Event], design: Design) -> _Run:
     """Simulate and index a trace; TraceError/ValueError become one-line StepperErrors."""
     if not events:
         raise StepperError(f"{label}: the trace has no events")
+    lower_vtls = lower_vtls_of(events)
     try:
-        result = simulate(design, events)
+        result = simulate(design, events, lower_vtls=lower_vtls)
         layouts = _layouts(design)
     except (TraceError, ValueError) as exc:
         raise StepperError(f"{label}: {exc}") from None
@@ -94,7 +96,7 @@ def _simulate(label: str, scenario: str | None, events: Sequence[Event], design:
         touches[rec.event.vp].append(rec.index)
         if rec.entered_vtl is not None:
             runs.setdefault((rec.event.vp, rec.entered_vtl), []).append(rec.index)
-    return _Run(label, scenario, tuple(events), design, result, touches, runs, layouts)
+    return _Run(label, scenario, tuple(events), design, result, touches, runs, layouts, lower_vtls)
 
 
 @functools.lru_cache(maxsize=96)
@@ -195,7 +197,7 @@ class Stepper(WidgetModel["_StepperUI"]):
                 raise StepperError(str(exc)) from None
         if isinstance(trace, (bytes, bytearray)):
             raise StepperError("a trace must be a .jsonl path or a list of Event objects, not bytes")
-        events = list(trace)
+        events = trace if isinstance(trace, Trace) else list(trace)
         bad = next((i for i, e in enumerate(events) if not isinstance(e, Event)), None)
         if bad is not None:
             raise StepperError(f"trace item {bad} is {type(events[bad]).__name__}, not an Event")
@@ -256,7 +258,7 @@ class Stepper(WidgetModel["_StepperUI"]):
         """Re-simulate the same trace under ``design`` and stay at the same step."""
         chosen = self._design(design)
         run = self._run
-        self._run = _simulate(run.label, run.scenario, run.events, chosen)
+        self._run = _simulate(run.label, run.scenario, Trace(run.events, run.lower_vtls), chosen)
         self._changed()
 
     def load_scenario(self, name: str) -> None:
@@ -401,8 +403,12 @@ class Stepper(WidgetModel["_StepperUI"]):
 
     @property
     def banner_lines(self) -> list[str]:
-        """One line per violation of the current step (register, kind, expected/found, cause)."""
-        return describe.banner_lines(sorted(self.violations_now, key=lambda v: _teaching_order(v.reg)))
+        """The current step's findings: one summary line per severity, then one line per finding.
+
+        Most severe first, so the point of the step is visible without scrolling.
+        """
+        found = sorted(self.violations_now, key=lambda v: (v.severity.rank, _teaching_order(v.reg)))
+        return [*describe.banner_groups(found), *describe.banner_lines(found)]
 
     @property
     def banner_text(self) -> str:
@@ -498,7 +504,7 @@ class Stepper(WidgetModel["_StepperUI"]):
         headings: list[str] = []
         columns: list[tuple[dict[str, int | None], dict[str, int | None]]] = []
         wrong: set[str] = set()
-        for vtl in LOWER_VTLS:
+        for vtl in range(self._run.result.lower_vtls):
             last = _last_at_or_before(self._run.runs.get((vp, vtl), []), self.index)
             enabled = vtl in now.private  # the truth gains a private set when the VTL is enabled
             headings.append(describe.vtl_column_heading(vtl, vp, enabled=enabled, last_entry=last))
