@@ -193,5 +193,8 @@ def _scenarios(args: argparse.Namespace) -> int:
     for sc in SCENARIOS.values():
         print(describe.scenario_line(sc, sc.events(), width))
         if args.long:
-            print(f"{'':<{width}}  {sc.description}\n")
+            print(f"{'':<{width}}  {sc.description}")
+            for where, cite in sc.sources:
+                print(f"{'':<{width}}    {where}: {cite}")
+            print()
     return 0

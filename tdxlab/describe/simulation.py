@@ -126,7 +126,8 @@ def simulation_report(result: SimResult, source: str) -> str:
                      f"{severity_counts(result.violations)}; most severe first ==")
         lines += [f"  {describe_violation(v)}" for v in by_severity(result.violations)]
     else:
-        lines.append("== no isolation violation: every entered VTL observed what the TLFS promises, as "
+        lines.append("== no isolation finding: every entered VTL and every paravisor read observed what "
+                     "the TLFS promises, as "
                      f"OpenVMM classifies each register on {d.platform.name} ==")
     return "\n".join(lines)
 
@@ -145,6 +146,7 @@ def search_summary(result: SearchResult) -> list[str]:
     each search went, then the search's own notes.
     """
     bfs = (f"breadth-first search: no trace of {result.exhaustive_length} events or fewer on one VP "
+           f"with {result.lower_vtls} lower VTLs "
            f"violates (registers {', '.join(result.alphabet)} stand for their groups, "
            f"{result.bfs_tried} traces)")
     if result.trace is not None and result.method == "hypothesis":

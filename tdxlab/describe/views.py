@@ -29,7 +29,7 @@ def stepper_position(index: int, last: int, key: str, title: str, source: str, v
     """Where the Stepper is, e.g. ``Step 14 of 0–30 · design naive: ... · scenario X · 1 VP · ...``."""
     where = "Before step 0" if index < 0 else f"Step {index} of 0–{last}"
     return (f"{where} · design {key}: {title} · {source} · {plural(vps, 'VP')} · "
-            f"violations so far: {violations_so_far}")
+            f"findings so far: {violations_so_far}")
 
 
 def banner_title(record: StepRecord, violations: Sequence[Violation], design: str) -> str:
@@ -181,7 +181,7 @@ def numbered_events(events: Iterable[Event]) -> list[str]:
 
 #: The finder's headings: before a search, above the violations, above the trace file.
 FINDER_PROMPT = "Press Search."
-FINDER_VIOLATIONS = "Violations"
+FINDER_VIOLATIONS = "Findings, most severe first"
 FINDER_JSONL = "As a trace file (JSON Lines)"
 
 
@@ -194,9 +194,9 @@ def finder_summary(design: str, result: SearchResult | None) -> str:
     if r.trace is not None:
         how = "breadth-first, so none shorter exists" if r.method == "bfs" else f"found by {r.method}"
         return (f"{r.design}: counterexample of {len(r.trace)} events ({how}); "
-                f"{len(r.violations)} violations; {tried}")
+                f"{plural(len(r.violations), 'finding')} ({severity_counts(r.violations)}); {tried}")
     return (f"{r.design}: no counterexample within budget: every trace of up to "
-            f"{r.exhaustive_length} events over the alphabet ({', '.join(r.alphabet)}) holds, "
+            f"{r.exhaustive_length} events on one VP with {r.lower_vtls} lower VTLs over the alphabet ({', '.join(r.alphabet)}) holds, "
             f"and {r.hypothesis_examples} longer random multi-VP traces did too; {tried}")
 
 

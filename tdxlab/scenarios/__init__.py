@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 
+from tdxlab.scenarios.access_paths import ACCESS_PATHS
 from tdxlab.sim.events import Event, TraceError
 from tdxlab.sim.trace import parse_trace
 
@@ -22,6 +23,8 @@ class Scenario:
     name: str
     title: str
     description: str
+    #: Where each part of the scenario comes from: (which steps, citation), for ``--long``.
+    sources: tuple[tuple[str, str], ...] = ()
 
     @property
     def filename(self) -> str:
@@ -107,8 +110,12 @@ _ALL = (
         "reads VTL 0's RIP and RSP while VTL 1 is current; translation registers read VTL 0's "
         "RFLAGS; VTL 1's HvCallSetVpRegisters advances VTL 0's RIP; interrupt readiness reads VTL 0's "
         "RFLAGS.IF; a non-fast VTL return restores RAX/RCX; instruction emulation for the current VTL "
-        "reads and advances RIP and sets RAX; crash diagnostics read VTL 1's registers while VTL 0 "
-        "is current (#2291). A design whose accessors reach one register set answers for the wrong VTL.",
+        "reads and advances RIP and sets RAX; the cross-VTL interrupt check, the APIC poll and "
+        "inspect read VTL 1's RVI, RFLAGS and RIP while VTL 0 is current. A design whose accessors "
+        "reach one register set answers for the wrong VTL.",
+        sources=tuple((f"{'steps' if len(p.steps) > 1 else 'step'} {', '.join(map(str, p.steps))}: {p.name}",
+                       p.source.cite())
+                      for p in ACCESS_PATHS),
     ),
     Scenario(
         "three_lower_vtls",

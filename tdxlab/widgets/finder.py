@@ -29,7 +29,9 @@ from tdxlab.render.css import FONT, MONO
 from tdxlab.render.stepper_views import section_html
 from tdxlab.sim.designs import DESIGNS, Design, get_design
 from tdxlab.sim.search import DEFAULT_BUDGET, SearchResult, find_counterexample
-from tdxlab.sim.trace import dump_trace
+from tdxlab.sim.checker import by_severity
+from tdxlab.sim.model import DEFAULT_LOWER_VTLS, MAX_LOWER_VTLS
+from tdxlab.sim.trace import Trace, dump_trace
 from tdxlab.widgets._base import WidgetModel, WidgetUI
 
 if TYPE_CHECKING:
@@ -81,15 +83,19 @@ class CounterexampleFinder(WidgetModel["_FinderUI"]):
                                                             help="the design searched")
     budget = traitlets.Int(DEFAULT_BUDGET, min=0, max=MAX_BUDGET, help="hypothesis examples per search")
     seed = traitlets.Int(0, min=0, help="the hypothesis seed")
+    lower_vtls = traitlets.Int(DEFAULT_LOWER_VTLS, min=DEFAULT_LOWER_VTLS, max=MAX_LOWER_VTLS,
+                               help="lower VTLs of the partition searched")
 
-    def __init__(self, design: str | Design = "naive", budget: int = DEFAULT_BUDGET, seed: int = 0) -> None:
-        """Choose the design (key, preset key/name or a Design) and the default budget and seed."""
+    def __init__(self, design: str | Design = "naive", budget: int = DEFAULT_BUDGET, seed: int = 0,
+                 lower_vtls: int = DEFAULT_LOWER_VTLS) -> None:
+        """Choose the design (key, preset key/name or a Design), the default budget, seed and VTL count."""
         super().__init__()
         chosen = _resolve(design)
         b = _check_int("budget", budget, 0, MAX_BUDGET)
         s = _check_int("seed", seed, 0)
+        n = _check_int("lower_vtls", lower_vtls, DEFAULT_LOWER_VTLS, MAX_LOWER_VTLS)
         self.set_trait("design", chosen)
-        self.budget, self.seed = b, s
+        self.budget, self.seed, self.lower_vtls = b, s, n
         self._result: SearchResult | None = None
         self._stepper: Stepper | None = None
 
@@ -110,7 +116,7 @@ class CounterexampleFinder(WidgetModel["_FinderUI"]):
         """The trace found, as JSON Lines ('' when nothing was found)."""
         if self._result is None or self._result.trace is None:
             return ""
-        return dump_trace(self._result.trace)
+        return dump_trace(self._result.trace, self._result.lower_vtls)
 
     @property
     def readable(self) -> list[str]:
@@ -124,7 +130,7 @@ class CounterexampleFinder(WidgetModel["_FinderUI"]):
         """The violations the trace causes, in words."""
         if self._result is None:
             return []
-        return [describe.describe_violation(v) for v in self._result.violations]
+        return [describe.describe_violation(v) for v in by_severity(self._result.violations)]
 
     @property
     def summary(self) -> str:
@@ -142,13 +148,16 @@ class CounterexampleFinder(WidgetModel["_FinderUI"]):
             self._changed()
         return self
 
-    def search(self, budget: int | None = None, seed: int | None = None) -> SearchResult:
+    def search(self, budget: int | None = None, seed: int | None = None,
+               lower_vtls: int | None = None) -> SearchResult:
         """Run :func:`~tdxlab.sim.search.find_counterexample` and keep its result."""
         b = self.budget if budget is None else _check_int("budget", budget, 0, MAX_BUDGET)
         s = self.seed if seed is None else _check_int("seed", seed, 0)
-        result = find_counterexample(self.design, budget=b, seed=s)
+        n = self.lower_vtls if lower_vtls is None else _check_int("lower_vtls", lower_vtls,
+                                                                  DEFAULT_LOWER_VTLS, MAX_LOWER_VTLS)
+        result = find_counterexample(self.design, budget=b, seed=s, lower_vtls=n)
         with self.hold_trait_notifications():
-            self.budget, self.seed = b, s
+            self.budget, self.seed, self.lower_vtls = b, s, n
             self._result = result
             self._stepper = None
             self._changed()
@@ -162,7 +171,7 @@ class CounterexampleFinder(WidgetModel["_FinderUI"]):
             raise FinderError("nothing to replay: run search() first")
         if self._result.trace is None:
             raise FinderError(f"nothing to replay: no counterexample for {self.design.key} within budget")
-        self._stepper = Stepper(trace=self._result.trace, design=self.design)
+        self._stepper = Stepper(trace=Trace(self._result.trace, self._result.lower_vtls), design=self.design)
         self._changed()
         return self._stepper
 
@@ -213,6 +222,9 @@ class _FinderUI(WidgetUI):
         self.budget = w.IntSlider(value=finder.budget, min=0, max=MAX_BUDGET, step=10,
                                   continuous_update=False, description="Budget",
                                   tooltip="hypothesis examples on top of the breadth-first search")
+        self.vtls = w.Dropdown(options=[(f"{n} lower VTLs", n) for n in range(DEFAULT_LOWER_VTLS,
+                                                                              MAX_LOWER_VTLS + 1)],
+                               value=finder.lower_vtls, description="VTLs", layout=w.Layout(width="200px"))
         self.search = w.Button(description="Search", button_style="primary",
                                tooltip="look for a trace that breaks isolation")
         self.replay = w.Button(description="Replay in Stepper", tooltip="step through the trace found",
@@ -225,7 +237,7 @@ class _FinderUI(WidgetUI):
                       lambda: finder.design.key)
         self.on_click(self.search, self._do_search)
         self.on_click(self.replay, finder.replay)
-        self.root = w.VBox([w.HBox([self.design, self.budget, self.search, self.replay]), self.error,
+        self.root = w.VBox([w.HBox([self.design, self.budget, self.vtls, self.search, self.replay]), self.error,
                             self.result, self.stepper_box])
         self.root.add_class("tdxlab-finder")
         self.refresh()
@@ -234,7 +246,7 @@ class _FinderUI(WidgetUI):
         self.search.disabled = True
         self.search.description = "Searching…"
         try:
-            self.f.search(budget=self.budget.value)
+            self.f.search(budget=self.budget.value, lower_vtls=self.vtls.value)
         finally:
             self.search.disabled = False
             self.search.description = "Search"
@@ -244,6 +256,7 @@ class _FinderUI(WidgetUI):
         if self.f.design.key in self.choices:
             self.design.value = self.f.design.key
         self.budget.value = self.f.budget
+        self.vtls.value = self.f.lower_vtls
         r = self.f.result
         self.replay.disabled = r is None or r.trace is None
 
