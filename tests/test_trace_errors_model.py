@@ -60,8 +60,9 @@ CASES = [
      "enable_vtl: VTL 0 is always enabled; only a higher VTL can be enabled", None),
     ("enable-out-of-order", [THREE, ENABLE2], 4, "enable_vtl: VTL 2 cannot be enabled on VP 0 before VTL 1",
      None),
-    ("return-kind-not-a-boolean", [ENABLE1, '{"op": "vtl_call", "vp": 0}', '{"op": "vtl_return", "vp": 0, "fast": 1}'],
-     5, "vtl_return: 'fast' must be true or false, got 1", None),
+    ("return-kind-not-a-boolean",
+     [ENABLE1, '{"op": "vtl_call", "vp": 0}', '{"op": "vtl_return", "vp": 0, "fast": 1}'], 5,
+     "vtl_return: 'fast' must be true or false, got 1", None),
     ("return-kind-a-string", ['{"op": "vtl_return", "vp": 0, "fast": "yes"}'], 3,
      "vtl_return: 'fast' must be true or false, got 'yes'", None),
     ("fast-return-with-rax", ['{"op": "vtl_return", "vp": 0, "fast": true, "rax": 1}'], 3,
@@ -84,14 +85,16 @@ CASES = [
     ("vtl-call-from-the-top", [ENABLE1, '{"op": "vtl_call", "vp": 0}', '{"op": "vtl_call", "vp": 0}'], 5,
      "vtl_call: VP 0 is in VTL 1, the highest lower VTL of this 2-VTL partition; there is no lower "
      "VTL above it to call", None),
-    ("vtl-call-to-disabled-vtl-2", [THREE, ENABLE1, '{"op": "vtl_call", "vp": 0}', '{"op": "vtl_call", "vp": 0}'],
-     6, "vtl_call: VTL 2 is not enabled on VP 0", None),
+    ("vtl-call-to-disabled-vtl-2",
+     [THREE, ENABLE1, '{"op": "vtl_call", "vp": 0}', '{"op": "vtl_call", "vp": 0}'], 6,
+     "vtl_call: VTL 2 is not enabled on VP 0", None),
     ("vtl-return-from-vtl0", ['{"op": "vtl_return", "vp": 0}'], 3,
      "vtl_return: VP 0 is in VTL 0; there is no lower VTL to return to", None),
 ]
 
 
-@pytest.mark.parametrize(("lines", "line", "words", "lower"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("lines", "line", "words", "lower"), [c[1:] for c in CASES],
+                         ids=[c[0] for c in CASES])
 def test_rejected_with_line(lines: list[str], line: int, words: str, lower: int | None) -> None:
     err = _error(lines, lower)
     assert err.line == line

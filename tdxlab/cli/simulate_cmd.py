@@ -16,12 +16,12 @@ from tdxlab import describe
 from tdxlab.cli import UsageError
 from tdxlab.cli.args import comma_list, int_at_least, lower_vtls_arg, one_of, positive_int
 from tdxlab.scenarios import SCENARIOS, get_scenario
+from tdxlab.sim.checker import Severity, by_severity
 from tdxlab.sim.designs import DESIGNS, Design, get_design
 from tdxlab.sim.events import Event, TraceError
 from tdxlab.sim.machine import SimResult, Simulation
 from tdxlab.sim.model import check_modelled
 from tdxlab.sim.search import DEFAULT_BUDGET, SearchResult, find_counterexample
-from tdxlab.sim.checker import Severity, by_severity
 from tdxlab.sim.trace import dump_trace, load_trace, lower_vtls_of, parse_trace
 
 

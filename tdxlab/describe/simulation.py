@@ -73,7 +73,7 @@ def return_kind(event: Event) -> str:
 
 
 def describe_event(event: Event) -> str:
-    """One clause for a trace event, e.g. ``VP 0: VTL call up to the next higher VTL (HvCallVtlCall 0x0011)``."""
+    """One clause for a trace event, e.g. ``VP 0: interrupt for VTL 1``."""
     text = EVENT_PHRASES[event.op].format(vtl=event.vtl, reg=event.reg, value=event.value or 0,
                                           return_kind=return_kind(event))
     return f"VP {event.vp}: {text}"
@@ -175,9 +175,9 @@ __all__ = [
     "describe_step",
     "describe_violation",
     "return_kind",
-    "severity_counts",
     "scenario_line",
     "search_summary",
+    "severity_counts",
     "simulation_report",
     "step_note",
 ]

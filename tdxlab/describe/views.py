@@ -196,7 +196,8 @@ def finder_summary(design: str, result: SearchResult | None) -> str:
         return (f"{r.design}: counterexample of {len(r.trace)} events ({how}); "
                 f"{plural(len(r.violations), 'finding')} ({severity_counts(r.violations)}); {tried}")
     return (f"{r.design}: no counterexample within budget: every trace of up to "
-            f"{r.exhaustive_length} events on one VP with {r.lower_vtls} lower VTLs over the alphabet ({', '.join(r.alphabet)}) holds, "
+            f"{r.exhaustive_length} events on one VP with {r.lower_vtls} lower VTLs over the alphabet "
+            f"({', '.join(r.alphabet)}) holds, "
             f"and {r.hypothesis_examples} longer random multi-VP traces did too; {tried}")
 
 

@@ -38,7 +38,8 @@ def _ov(where: str, confidence: Confidence = Confidence.SOURCED) -> Source:
 ACCESS_PATHS: tuple[AccessPath, ...] = (
     AccessPath("intercept message", "builds the intercept message posted to VTL 1 from VTL 0's RIP and "
                "RFLAGS (protected register, MSR, I/O port and memory intercepts)", ("rip", "rflags"), False,
-               _ov(f"{_TDX} intercept_message_state 694-724; callers {_HCVM} 2555, 2618, 2676, 2987"), (5, 6)),
+               _ov(f"{_TDX} intercept_message_state 694-724; callers {_HCVM} 2555, 2618, 2676, 2987"),
+               (5, 6)),
     AccessPath("HvCallGetVpRegisters", "VTL 1 reads VTL 0's registers while VTL 1 is current",
                ("rip", "rsp"), True,
                _ov(f"{_HCVM} get_vp_registers 1438, get_vp_register 410-761; {_TDX} registers 3769-3832"),

@@ -189,7 +189,8 @@ def event_from_json(obj: Any, line: int | None = None, lower_vtls: int = DEFAULT
     if not isinstance(obj, dict):
         raise TraceError(f"expected a JSON object, got {type(obj).__name__}", line)
     if "op" not in obj:
-        hint = " (a header such as {\"lower_vtls\": 3} may only be the first line)" if "lower_vtls" in obj else ""
+        hint = (" (a header such as {\"lower_vtls\": 3} may only be the first line)"
+                if "lower_vtls" in obj else "")
         raise TraceError(f'missing "op"{hint}', line)
     op = OPS_BY_NAME.get(obj["op"]) if isinstance(obj["op"], str) else None
     if op is None:

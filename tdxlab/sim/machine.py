@@ -299,7 +299,8 @@ class Simulation:
             return None
         after = self._snap(vp)
         rec = StepRecord(
-            step, event, tuple(v.current for v in self.vps), tuple(tuple(sorted(v.enabled)) for v in self.vps),
+            step, event, tuple(v.current for v in self.vps),
+            tuple(tuple(sorted(v.enabled)) for v in self.vps),
             after, tuple(_changes(before, after, vp.store)), tuple(out.found), vp.truth.snapshot(),
             out.observed, out.entered, out.switched, tuple(self.mem.take()), out.outcome,
         )

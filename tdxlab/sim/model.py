@@ -34,7 +34,7 @@ def check_lower_vtls(value: object, where: str = "lower_vtls") -> int:
     enables VTL 1 is a 2-VTL partition whose VTL 1 stays disabled.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
-            or not DEFAULT_LOWER_VTLS <= value <= MAX_LOWER_VTLS:
+            or int(value) not in range(DEFAULT_LOWER_VTLS, MAX_LOWER_VTLS + 1):
         raise ValueError(f"{where} must be {DEFAULT_LOWER_VTLS} or {MAX_LOWER_VTLS} (TDX has at most "
                          f"{MAX_LOWER_VTLS} L2 VMs below the paravisor), got {value!r}")
     return int(value)

@@ -32,8 +32,8 @@ from tdxlab.owners import Owner
 from tdxlab.render.css import FONT
 from tdxlab.render.stepper_views import section_html
 from tdxlab.scenarios import SCENARIOS
-from tdxlab.sim.designs import Design
 from tdxlab.sim.checker import ViolationKind
+from tdxlab.sim.designs import Design
 from tdxlab.sim.events import Event
 from tdxlab.widgets._base import WidgetModel, WidgetUI
 

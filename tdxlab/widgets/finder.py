@@ -27,10 +27,10 @@ from tdxlab import describe
 from tdxlab.compare import PRESETS
 from tdxlab.render.css import FONT, MONO
 from tdxlab.render.stepper_views import section_html
-from tdxlab.sim.designs import DESIGNS, Design, get_design
-from tdxlab.sim.search import DEFAULT_BUDGET, SearchResult, find_counterexample
 from tdxlab.sim.checker import by_severity
+from tdxlab.sim.designs import DESIGNS, Design, get_design
 from tdxlab.sim.model import DEFAULT_LOWER_VTLS, MAX_LOWER_VTLS
+from tdxlab.sim.search import DEFAULT_BUDGET, SearchResult, find_counterexample
 from tdxlab.sim.trace import Trace, dump_trace
 from tdxlab.widgets._base import WidgetModel, WidgetUI
 
@@ -237,8 +237,8 @@ class _FinderUI(WidgetUI):
                       lambda: finder.design.key)
         self.on_click(self.search, self._do_search)
         self.on_click(self.replay, finder.replay)
-        self.root = w.VBox([w.HBox([self.design, self.budget, self.vtls, self.search, self.replay]), self.error,
-                            self.result, self.stepper_box])
+        controls = w.HBox([self.design, self.budget, self.vtls, self.search, self.replay])
+        self.root = w.VBox([controls, self.error, self.result, self.stepper_box])
         self.root.add_class("tdxlab-finder")
         self.refresh()
 
