@@ -32,8 +32,10 @@ from tdxlab.sim.trace import dump_trace
 
 # secure_call_round_trip: VTL 0 sets 9 private registers (rip, rsp, rflags and the six banked
 # MSRs) before its run at step 14; VTL 1 sets its own values for the same 9 before its run at
-# step 28.  In the naive page VTL 1 is entered at step 28 with VTL 0's 9 values (9 clobbers, each
-# also a leak), and VTL 0 re-enters at step 30 with VTL 1's (9 + 9 again).
+# step 28.  In the naive page VTL 1 is entered at step 28 with VTL 0's 9 values (9 integrity
+# findings: a lower VTL's value in a higher VTL), and VTL 0 re-enters at step 30 with VTL 1's
+# (9 disclosure findings: a higher VTL's value in a lower one).  One finding per wrong register
+# per entry: 18 in all (the old checker counted each twice, a clobber and a leak: 36).
 NAIVE_REGS = ("kernel_gs_base", "lstar", "rflags", "rip", "rsp", "sfmask", "star", "tsc_aux", "xss")
 
 
@@ -77,10 +79,11 @@ def test_only_naive_breaks_the_round_trip(round_trip: pd.DataFrame, design: str)
 
 def test_naive_violation_table(round_trip: pd.DataFrame) -> None:
     row = round_trip.loc["naive"]
-    assert row["clobber"] == 18
-    assert row["leak"] == 18
+    assert row["integrity"] == 9  # step 28: VTL 1 entered with VTL 0's values
+    assert row["disclosure"] == 9  # step 30: VTL 0 entered with VTL 1's values
+    assert row["lost"] == 0
     assert row["stale"] == 0
-    assert row["violations"] == 36
+    assert row["violations"] == 18
     assert row["first_step"] == 28  # VTL 1's first entry, line "Step 28" of the scenario
     assert row["registers"] == ", ".join(NAIVE_REGS)
 
@@ -167,12 +170,17 @@ def test_variant_rows() -> None:
     assert list(frame.index) == [*DESIGN_KEYS, "bank-no-rsp"]
     assert bool(frame.loc["bank-no-rsp", "variant"]) is True
     assert not frame.loc[list(DESIGN_KEYS), "variant"].any()
-    # pre-#1178: RSP left in the shared page -> VTL 1 gets VTL 0's stack and back (2 clobbers, 2 leaks)
+    # pre-#1178: RSP left in the shared page -> VTL 1 gets VTL 0's stack at step 28 (integrity) and
+    # VTL 0 gets VTL 1's back at step 30 (disclosure): one finding each
     assert frame.loc["bank-no-rsp", "registers"] == "rsp"
-    assert frame.loc["bank-no-rsp", ["clobber", "leak"]].tolist() == [2, 2]
+    assert frame.loc["bank-no-rsp", ["violations", "integrity", "disclosure", "lost", "stale"]].tolist() == [
+        2, 1, 1, 0, 0]
     # and the bank is 8 B smaller each way
     assert frame.loc["bank-no-rsp", "bytes_per_entry"] == 2 * (BANK_BYTES - 8)
-    assert comp.outcome("bank-no-rsp").first is not None
+    first = comp.outcome("bank-no-rsp").first
+    assert first is not None
+    assert (first.step, first.vtl, first.reg, first.source_vtl) == (28, 1, "rsp", 0)
+    assert first.kind.value == "integrity"
 
 
 def test_verdicts_one_line_per_design() -> None:
@@ -180,10 +188,13 @@ def test_verdicts_one_line_per_design() -> None:
     lines = describe.verdicts(comp)
     assert len(lines) == 4
     assert all(isinstance(line, str) and line and "\n" not in line for line in lines)
-    assert lines[0].startswith("naive: BREAKS isolation, 36 violations (18 clobber, 18 leak) in 9 registers; "
-                               "first: step 28, VP 0, VTL 1: kernel_gs_base clobber")
-    # the checker walks registers in context-page order: vp_state (0x198, KERNEL_GS_BASE first)
-    # comes before the guest-state buffer at 0x200 (domain-facts 1.2, 1.4)
+    assert lines[0].startswith("naive: BREAKS isolation, 18 findings (9 integrity, 9 disclosure) in 9 "
+                               "registers; worst: [high] step 28, VP 0, VTL 1: kernel_gs_base on entry: "
+                               "integrity, ")
+    # the worst finding: the most severe kind (integrity, high: the 9 at step 28), then the earliest
+    # step, then the register name (kernel_gs_base sorts first of the 9); VTL 1 found VTL 0's value,
+    # left by VTL 0's run at step 14 (line 24 of the scenario)
+    assert "(expected 0x0, found 0xfffff80000b00000, VTL 0's value); value left by step 14 " in lines[0]
     for design, line in zip(["bank", "split", "snp"], lines[1:], strict=True):
         assert line.startswith(f"{design}: isolation holds on this trace; ")
     assert re.fullmatch(rf"bank: isolation holds on this trace; {2 * BANK_BYTES} B copied per entry, no copy "
@@ -201,7 +212,9 @@ def test_scenario_results_one_row_per_scenario() -> None:
     frame = scenario_results("naive", ["secure_call_round_trip", "intercept_in_vtl2"])
     assert list(frame.index) == ["secure_call_round_trip", "intercept_in_vtl2"]
     assert list(frame.columns) == list(RESULT_COLUMNS)
-    assert frame["violations"].tolist() == [36, 0]
+    assert frame["violations"].tolist() == [18, 0]  # 9 integrity + 9 disclosure (see NAIVE_REGS)
+    assert frame["integrity"].tolist() == [9, 0]
+    assert frame["disclosure"].tolist() == [9, 0]
     assert frame.attrs["design"] == "naive"
 
 
@@ -210,7 +223,8 @@ def test_trace_file(tmp_path) -> None:
     path.write_text(dump_trace(load_scenario("secure_call_round_trip")), encoding="utf-8")
     comp = compare(path)
     assert comp.label == "t.jsonl"
-    assert comp.frame.loc["naive", "violations"] == 36
+    assert comp.frame.loc["naive", "violations"] == 18  # as the built-in scenario: 9 integrity, 9 disclosure
+    assert comp.frame.loc["naive", ["integrity", "disclosure"]].tolist() == [9, 9]
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ entry RCX at 0x1f8.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from enum import Enum
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from tdxlab.layout.catalog import get
 from tdxlab.owners import Owner
 from tdxlab.registers import REGISTERS, Platform, UnknownRegisterError
 from tdxlab.scenarios import get_scenario
-from tdxlab.sim.checker import Violation, ViolationKind
+from tdxlab.sim.checker import AccessKind, Severity, Violation, ViolationKind
 from tdxlab.sim.events import Event, Op, StepOutcome
 from tdxlab.sim.search import SearchResult
 
@@ -148,15 +149,27 @@ def test_structure_summary() -> None:
 
 # --- simulation --------------------------------------------------------------------------------
 def test_violation_and_event_wording() -> None:
+    # VTL 0 entered with the RIP VTL 1 left (step 5): a higher VTL's private value leaks down
     cause = Event(Op.SET, 0, 1, "rip", 0x2000, line=7)
     v = Violation(step=9, vp=0, vtl=0, reg="rip", expected=0x1000, found=0x2000,
-                  kind=ViolationKind.CLOBBER, cause=cause, cause_step=5)
+                  kind=ViolationKind.DISCLOSURE, cause=cause, cause_step=5, source_vtl=1)
+    assert v.access is AccessKind.ENTRY and v.severity is Severity.MEDIUM
     text = describe.describe_violation(v)
-    assert text.startswith("step 9, VP 0, VTL 0: rip clobber")
-    assert "expected 0x1000, found 0x2000" in text and "step 5" in text and "line 7" in text
+    assert text.startswith("[medium] step 9, VP 0, VTL 0: rip on entry: disclosure")
+    assert "expected 0x1000, found 0x2000, VTL 1's value" in text and "step 5" in text and "line 7" in text
     assert describe.describe_event(cause) == "VP 0: the VTL 1 guest leaves rip = 0x2000"
-    assert text == ("step 9, VP 0, VTL 0: rip clobber, its own private value was lost (expected 0x1000, "
-                    "found 0x2000); value left by step 5 (set vp0 vtl1 rip=0x2000, line 7)")
+    assert text == ("[medium] step 9, VP 0, VTL 0: rip on entry: disclosure, a VTL holds a higher VTL's "
+                    "private value: a secret leaks down (expected 0x1000, found 0x2000, VTL 1's value); "
+                    "value left by step 5 (set vp0 vtl1 rip=0x2000, line 7)")
+    # the paravisor reads VTL 1's RSP and finds a value no VTL holds: integrity (VTL 1 did not choose
+    # it), no source VTL, and no cause step to name
+    w = Violation(step=3, vp=1, vtl=1, reg="rsp", expected=0, found=0x42, kind=ViolationKind.INTEGRITY,
+                  access=AccessKind.PV_GET)
+    assert w.severity is Severity.HIGH and w.source_vtl is None
+    assert describe.describe_violation(w) == (
+        "[high] step 3, VP 1, VTL 1: rsp read by the paravisor: integrity, a higher VTL holds a private "
+        "value it did not choose (a lower VTL's, or nobody's): a lower VTL can steer it (expected 0x0, "
+        "found 0x42)")
 
 
 # --- phrase tables -----------------------------------------------------------------------------
@@ -222,11 +235,14 @@ def test_search_summary_without_and_with_a_counterexample() -> None:
                         hypothesis_examples=2, notes=("a note",))
     assert describe.search_summary(none) == [
         "no counterexample for bank",
-        "breadth-first search: no trace of 3 events or fewer on one VP violates (registers rip, rax "
-        "stand for their groups, 10 traces)",
+        "breadth-first search: no trace of 3 events or fewer on one VP with 2 lower VTLs violates "
+        "(registers rip, rax stand for their groups, 10 traces)",
         "hypothesis: 2 examples; 0.5 s in all",
         "note: a note",
     ]
+    three = dataclasses.replace(none, lower_vtls=3)  # the partition searched is named
+    assert describe.search_summary(three)[1].startswith(
+        "breadth-first search: no trace of 3 events or fewer on one VP with 3 lower VTLs violates ")
     trace = [Event(Op.RUN, 0), Event(Op.ENABLE_VTL, 0, 1), Event(Op.RUN, 0)]
     found = SearchResult(trace=trace, violations=[], examples_tried=40, seconds=1.0, design="naive",
                          method="hypothesis", exhaustive_length=3, alphabet=("rip",), bfs_tried=30,

@@ -15,9 +15,10 @@ from tdxlab.commands import main
 from tdxlab.scenarios import SCENARIOS, load_scenario
 from tdxlab.scenarios.access_paths import ACCESS_PATHS
 from tdxlab.sim.checker import AccessKind, Severity, ViolationKind, by_severity
-from tdxlab.sim.designs import DESIGNS, fix_designs, get_design
+from tdxlab.sim.designs import DESIGNS, SharedPageDesign, VpStore, entry_flags, fix_designs, get_design
 from tdxlab.sim.events import Event, Op
 from tdxlab.sim.machine import Simulation, simulate
+from tdxlab.sim.memory import Actor, Memory
 from tdxlab.sim.search import find_counterexample
 from tdxlab.sim.trace import dump_trace, parse_trace
 
@@ -267,3 +268,23 @@ def test_cli_lower_vtls_flag(tmp_path, capsys: pytest.CaptureFixture[str]) -> No
     assert "3 lower VTLs" in capsys.readouterr().out
     assert main(["simulate", "--design", "split", "--trace", str(trace), "--lower-vtls", "4"]) == 2
     assert "--lower-vtls must be 2 or 3" in capsys.readouterr().err
+
+
+class _WrongVm(SharedPageDesign):
+    """A broken bank for the test: it names the other L2 VM in the entry flags (vm_index)."""
+
+    key = "wrong-vm"
+
+    def before_entry(self, store: VpStore, vtl: int, mem: Memory) -> None:
+        super().before_entry(store, vtl, mem)
+        mem.write(Actor.PARAVISOR, store.slots[vtl]["vm_flags"], entry_flags(1 - vtl, False))
+
+
+def test_a_wrong_vm_index_is_filed_under_the_vtl_whose_vm_is_entered() -> None:
+    sim = Simulation(_WrongVm(private=DESIGNS["bank"].private - {"vm_flags"}), 1)
+    _apply(sim, Event(Op.ENABLE_VTL, 0, 1))
+    rec = sim.apply(Event(Op.RUN, 0))  # VTL 0 meant (VM 1 expected), VM 2 (= VTL 1) named
+    assert rec is not None
+    (v,) = [v for v in rec.violations if v.reg == "vm_flags.vm_index"]
+    # VTL 1's VM gets VTL 0's buffer: VTL 1 steered by VTL 0, an integrity finding from VTL 0.
+    assert (v.vtl, v.source_vtl, v.kind, v.expected, v.found) == (1, 0, ViolationKind.INTEGRITY, 1, 2)

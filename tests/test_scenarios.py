@@ -12,7 +12,7 @@ from tdxlab.sim.events import Op
 from tdxlab.sim.machine import Simulation
 
 NAMES = ["secure_call_round_trip", "interrupt_to_vtl1", "intercept_in_vtl2", "vtl1_enabled_late",
-         "many_vps_interleaved"]
+         "many_vps_interleaved", "paravisor_access_paths", "three_lower_vtls"]
 
 
 def test_registry_matches_the_shipped_files() -> None:
@@ -42,7 +42,7 @@ def test_scenario_is_documented(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_scenario_is_a_valid_trace(name: str) -> None:
     events = load_scenario(name)
-    sim = Simulation("bank", get_scenario(name).vps)
+    sim = Simulation("bank", get_scenario(name).vps, lower_vtls=get_scenario(name).lower_vtls)
     result = sim.run(events)
     assert result.events == len(events) > 0
     assert all(e.line is not None for e in events)
@@ -61,7 +61,13 @@ def test_secure_call_shape() -> None:
     private = ("rip", "rsp", "rflags", "kernel_gs_base", "star", "lstar", "sfmask", "tsc_aux", "xss")
     for reg in private:  # both VTLs set every one of them, to different values
         assert sets[(0, reg)] != sets[(1, reg)]
-    assert {"rax", "cr2", "xmm0"} <= {reg for vtl, reg in sets if vtl == 1}  # VTL 1 leaves shared results
+    # VTL 1 leaves shared results in R8, CR2 and XMM0, not RAX: the return is not fast, so VTL 0's RAX
+    # and RCX come back from the VP VTL control page (TLFS HvCallVtlReturn) and VTL 1's would be lost
+    assert {"r8", "cr2", "xmm0"} <= {reg for vtl, reg in sets if vtl == 1}
+    assert not {"rax", "rcx"} & {reg for vtl, reg in sets if vtl == 1}
+    (ret,) = [e for e in events if e.op is Op.VTL_RETURN]
+    assert not ret.is_fast and ret.restored == (0, 0x11)  # RCX = 0x11: the HvCallVtlCall code VTL 0 set
+    assert sets[(0, "rcx")] == 0x11
 
 
 def test_interrupt_scenario_shape() -> None:
@@ -108,3 +114,10 @@ def test_many_vps_shape() -> None:
 def test_unknown_scenario() -> None:
     with pytest.raises(ValueError, match="unknown scenario 'nope'; known: secure_call_round_trip"):
         get_scenario("nope")
+
+
+def test_three_lower_vtls_declares_its_partition() -> None:
+    # The scenario's header says 3; every VTL number in it is then 0..2, VTL 2 included.
+    assert get_scenario("three_lower_vtls").lower_vtls == 3
+    assert {e.vtl for e in load_scenario("three_lower_vtls") if e.vtl is not None} == {0, 1, 2}
+    assert all(get_scenario(n).lower_vtls == 2 for n in SCENARIOS if n != "three_lower_vtls")

@@ -28,7 +28,9 @@ def dc() -> DesignComparison:
 def test_opens_on_the_round_trip(dc: DesignComparison) -> None:
     assert dc.scenario == "secure_call_round_trip"
     assert list(dc.frame.index) == list(DESIGNS)  # every registered design, in registry order
-    assert dc.frame.loc["naive", "violations"] == 36  # 9 private registers x 2 entries x (clobber + leak)
+    # 9 private registers x 2 entries, one finding each: VTL 1's entry (integrity) and VTL 0's (disclosure)
+    assert dc.frame.loc["naive", "violations"] == 18
+    assert dc.frame.loc["naive", ["integrity", "disclosure", "lost", "stale"]].tolist() == [9, 9, 0, 0]
     assert dc.frame.loc[["bank", "split", "snp"], "violations"].tolist() == [0, 0, 0]
     assert len(dc.verdicts) == len(DESIGNS)
 
@@ -55,7 +57,8 @@ def test_load_trace_file(dc: DesignComparison, tmp_path) -> None:
     dc.load_trace(path)
     assert dc.scenario is None
     assert dc.label == "round.jsonl"
-    assert dc.frame.loc["naive", "violations"] == 36
+    assert dc.frame.loc["naive", "violations"] == 18  # as the built-in scenario: 9 integrity + 9 disclosure
+    assert dc.frame.loc["naive", ["integrity", "disclosure"]].tolist() == [9, 9]
 
 
 def test_scenario_name_is_not_a_trace(dc: DesignComparison) -> None:
@@ -79,14 +82,20 @@ def test_variant_row(dc: DesignComparison) -> None:
     assert "bank-no-rsp" in dc.frame.index
 
 
+def _counts(row: str) -> list[str]:
+    """The text of a row's count cells (findings and one per kind), in column order."""
+    return re.findall(r'class="[^"]*tdxlab-count[^"]*" >([^<]*)</td>', row)
+
+
 def test_html_marks_broken_and_holding_designs(dc: DesignComparison) -> None:
     html = dc.html
     bad = palette.OWNER_SWATCHES[Owner.PRIVATE].fill
     # naive row: violations shown with a cross in a "bad" cell; the others with a tick
     naive_row = html.split('data-key="naive"')[1].split("</tr>")[0]
     bank_row = html.split('data-key="bank"')[1].split("</tr>")[0]
-    assert "✗ 36" in naive_row and "tdxlab-bad" in naive_row
-    assert "✓ 0" in bank_row and "tdxlab-bad" not in bank_row
+    # the count cells, in column order: findings, integrity, disclosure, lost, stale
+    assert _counts(naive_row) == ["✗ 18", "✗ 9", "✗ 9", "✓ 0", "✓ 0"] and "tdxlab-bad" in naive_row
+    assert _counts(bank_row) == ["✓ 0"] * 5 and "tdxlab-bad" not in bank_row
     # a bad cell is filled with the alarm colour (the table's own CSS)
     assert re.search(r"td\.tdxlab-bad \{[^}]*background: " + bad, html)
     # every heading carries its meaning as a tooltip
@@ -101,14 +110,14 @@ def test_widget_dropdown_and_table(dc: DesignComparison) -> None:
     table = find(root, "HTML", cls="tdxlab-compare-table")
     assert dropdown.value == "secure_call_round_trip"
     assert list(dropdown.options) == list(SCENARIOS)
-    assert "✗ 36" in table.value
+    assert "✗ 18" in table.value and "✗ 9" in table.value
     dropdown.value = "intercept_in_vtl2"
     assert dc.scenario == "intercept_in_vtl2"
     assert not re.search(r'class="[^"]*tdxlab-bad', table.value) and "intercept_in_vtl2" in table.value
     # the Python API moves the dropdown too
     dc.select_scenario("secure_call_round_trip")
     assert dropdown.value == "secure_call_round_trip"
-    assert "✗ 36" in table.value
+    assert "✗ 18" in table.value and "✗ 9" in table.value
 
 
 def test_widget_load_button(dc: DesignComparison, tmp_path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from widget_tree import find
 
+from tdxlab import describe
 from tdxlab.sim.designs import DESIGNS
 from tdxlab.sim.events import Op
 from tdxlab.sim.trace import parse_trace
@@ -22,16 +23,19 @@ def naive_found() -> CounterexampleFinder:
     return f
 
 
-def test_naive_has_a_four_event_counterexample(naive_found: CounterexampleFinder) -> None:
+def test_naive_has_a_three_event_counterexample(naive_found: CounterexampleFinder) -> None:
     r = naive_found.result
     assert r is not None and r.found and r.trace is not None
-    # Shortest possible: a VTL must leave a private value (set), have it saved (run), see it
-    # overwritten in the one page (enable_vtl writes VTL 1's reset state there) and be entered
-    # again (run).  Three events cannot both write, overwrite and observe.
-    assert [e.op for e in r.trace] == [Op.SET, Op.RUN, Op.ENABLE_VTL, Op.RUN]
+    # Shortest possible: VTL 1 must exist (enable_vtl; its reset values equal VTL 0's), a value
+    # must be written into the one page (the paravisor sets VTL 0's register) and read back as
+    # another VTL's (the paravisor reads VTL 1's).  Two events cannot enable, write and observe.
+    assert [e.op for e in r.trace] == [Op.ENABLE_VTL, Op.PV_SET, Op.PV_GET]
     assert r.method == "bfs"
-    assert r.violations and all(v.step == 3 for v in r.violations)
+    assert r.violations and all(v.step == 2 for v in r.violations)
     assert {v.reg for v in r.violations} <= DESIGNS["bank"].private  # only private registers break
+    # VTL 1 is handed VTL 0's value: a lower VTL steers a higher one (integrity, high)
+    assert {(v.kind.value, v.vtl, v.source_vtl, v.access.value) for v in r.violations} == {
+        ("integrity", 1, 0, "pv_get")}
 
 
 def test_result_views(naive_found: CounterexampleFinder) -> None:
@@ -39,11 +43,13 @@ def test_result_views(naive_found: CounterexampleFinder) -> None:
     assert r is not None and r.trace is not None
     assert [(e.op, e.vp, e.vtl, e.reg, e.value) for e in parse_trace(naive_found.jsonl)] == \
         [(e.op, e.vp, e.vtl, e.reg, e.value) for e in r.trace]
-    assert len(naive_found.readable) == 4 and naive_found.readable[0].startswith("step 0: ")
+    assert len(naive_found.readable) == 3 and naive_found.readable[0].startswith("step 0: ")
     assert len(naive_found.violation_lines) == len(r.violations)
-    assert "4 events" in naive_found.summary
+    assert naive_found.violation_lines[0].startswith("[high] step 2, VP 0, VTL 1: rip read by the paravisor: "
+                                                     "integrity")
+    assert "3 events" in naive_found.summary and "1 finding (1 high)" in naive_found.summary
     html = naive_found.html
-    assert "tdxlab-finder-jsonl" in html and "Violations" in html
+    assert "tdxlab-finder-jsonl" in html and describe.FINDER_VIOLATIONS in html
 
 
 def test_replay_builds_a_stepper_on_the_trace(naive_found: CounterexampleFinder) -> None:
@@ -51,14 +57,15 @@ def test_replay_builds_a_stepper_on_the_trace(naive_found: CounterexampleFinder)
     assert isinstance(st, Stepper)
     assert naive_found.stepper is st
     assert st.design.key == "naive"
-    assert [e.op for e in st.events] == [Op.SET, Op.RUN, Op.ENABLE_VTL, Op.RUN]
+    assert [e.op for e in st.events] == [Op.ENABLE_VTL, Op.PV_SET, Op.PV_GET]
     st.play()
-    assert st.violations_now  # the banner at the last step
+    assert st.violations_now  # the banner at the last step (the paravisor's read)
+    assert [(v.step, v.reg, v.kind.value) for v in st.violations_now] == [(2, "rip", "integrity")]
     st.set_design("bank")
     assert not st.violations_so_far  # the same trace holds under bank switching
 
 
-# #746: the naive page breaks (its counterexample: test_naive_has_a_four_event_counterexample);
+# #746: the naive page breaks (its counterexample: test_naive_has_a_three_event_counterexample);
 # the three fixes hold.
 FIXES_HOLD = ["bank", "split", "snp"]
 
@@ -123,7 +130,7 @@ def test_widget_search_and_replay() -> None:
     slider.value = 0
     search.click()
     assert f.result is not None and f.result.found
-    assert "counterexample of 4 events" in result.value
+    assert "counterexample of 3 events" in result.value
     assert not replay.disabled
     replay.click()
     assert f.stepper is not None

@@ -34,10 +34,12 @@ def test_the_variant_is_a_design_variant(no_rsp: YourDesign) -> None:
 def test_results_on_every_scenario(no_rsp: YourDesign) -> None:
     r = no_rsp.results
     assert list(r.index) == list(SCENARIOS)
-    # secure_call_round_trip: VTL 1 entered at step 28 with VTL 0's RSP, VTL 0 at 30 with VTL 1's
+    # secure_call_round_trip: VTL 1 entered at step 28 with VTL 0's RSP (integrity: a lower VTL's
+    # value in a higher one), VTL 0 at 30 with VTL 1's (disclosure): one finding each
     row = r.loc["secure_call_round_trip"]
-    got = (row["clobber"], row["leak"], row["stale"], row["registers"], row["first_step"])
-    assert got == (2, 2, 0, "rsp", 28)
+    got = (row["violations"], row["integrity"], row["disclosure"], row["lost"], row["stale"],
+           row["registers"], row["first_step"])
+    assert got == (2, 1, 1, 0, 0, "rsp", 28)
     # intercept_in_vtl2: VTL 1 never runs, so a missing RSP goes unnoticed there
     assert r.loc["intercept_in_vtl2", "violations"] == 0
     assert set(r["registers"]) <= {"rsp", ""}
@@ -67,15 +69,16 @@ def test_base_design_holds() -> None:
 
 
 # Expected outcome per preset, from the TLFS class of the moved register:
-# rsp is private (moving it to shared -> clobber/leak); cr2 is shared (making it private -> stale);
+# rsp is private (moving it to shared -> VTL 1 runs on VTL 0's stack pointer, integrity, and VTL 0 on
+# VTL 1's, disclosure); cr2 is shared (making it private -> stale);
 # vm_flags is rewritten before every entry when not banked (-> nothing to see).
 @pytest.mark.parametrize(
     ("preset", "breaks", "kinds", "regs"),
     [
-        ("bank that forgets RSP (pre-#1178)", True, {"clobber", "leak"}, {"rsp"}),
+        ("bank that forgets RSP (pre-#1178)", True, {"integrity", "disclosure"}, {"rsp"}),
         ("bank without entry flags (pre-#793)", False, set(), set()),
         ("split with CR2 private", True, {"stale"}, {"cr2"}),
-        ("snp that also copies RSP", True, {"clobber", "leak"}, {"rsp"}),
+        ("snp that also copies RSP", True, {"integrity", "disclosure"}, {"rsp"}),
     ],
     ids=["bank-no-rsp", "bank-no-flags", "split-cr2-private", "snp-copies-rsp"],
 )
@@ -85,7 +88,7 @@ def test_presets(preset: str, breaks: bool, kinds: set[str], regs: set[str]) -> 
     assert yd.base == PRESETS[preset].base
     r = yd.results
     assert bool(r["violations"].sum()) is breaks
-    seen = {k for k in ("clobber", "leak", "stale") if r[k].sum()}
+    seen = {k for k in ("integrity", "disclosure", "lost", "stale") if r[k].sum()}
     assert seen == kinds
     assert {x for cell in r["registers"] for x in cell.split(", ") if x} == regs
 

@@ -74,11 +74,13 @@ class AccessKind(Enum):
 def classify_private(vtl: int, owners: Sequence[int]) -> tuple[ViolationKind, int | None]:
     """Kind and source of a wrong private value observed by ``vtl``.
 
-    ``owners`` are the other enabled VTLs whose own private value equals the one found.
-    The most severe reading wins: a value a lower VTL holds, found in a higher VTL, is
-    integrity even if a higher VTL happens to hold it too.  A value nobody holds (a reset
-    value the design wrote in the wrong place) is integrity above VTL 0 (the VTL did not
-    choose it) and lost in VTL 0.
+    ``owners`` are the other enabled VTLs whose current private value equals the one found
+    (a reset value counts as the VTL's own: enabling VTL 1 on the naive page writes VTL 1's
+    reset state where VTL 0's was, and VTL 0 then holds VTL 1's state, a disclosure even
+    though a reset value is no secret).  The most severe reading wins: a value a lower VTL
+    holds, found in a higher VTL, is integrity even if a higher VTL happens to hold it too.
+    A value no other VTL holds now is integrity above VTL 0 (the VTL did not choose it) and
+    lost in VTL 0.
     """
     lower = [o for o in owners if o < vtl]
     higher = [o for o in owners if o > vtl]

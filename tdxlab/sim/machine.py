@@ -491,12 +491,13 @@ class Simulation:
             return []
         cause = self.mem.last_writer.get((slot.page.name, slot.row.offset))
         entered = index - 1  # the L2 VM that gets this VTL's registers instead
-        if entered in vp.enabled:  # that VTL's state is overwritten with this VTL's buffer
+        if entered in vp.enabled:  # that VTL observes this VTL's buffer: filed under it, from this VTL
             kind, _ = classify_private(entered, [vtl])
-        else:
-            kind = ViolationKind.INTEGRITY if vtl > 0 else ViolationKind.LOST
+            return [Violation(step, vp.index, entered, "vm_flags.vm_index", vtl + 1, index, kind,
+                              self._cause(cause), cause, vtl)]
+        kind = ViolationKind.INTEGRITY if vtl > 0 else ViolationKind.LOST  # no such VM: this VTL's entry lost
         return [Violation(step, vp.index, vtl, "vm_flags.vm_index", vtl + 1, index, kind,
-                          self._cause(cause), cause, entered if entered in vp.enabled else None)]
+                          self._cause(cause), cause)]
 
     # --- checkpoints -------------------------------------------------------------------------
     def checkpoint(self) -> Checkpoint:
