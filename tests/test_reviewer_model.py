@@ -288,3 +288,35 @@ def test_a_wrong_vm_index_is_filed_under_the_vtl_whose_vm_is_entered() -> None:
     (v,) = [v for v in rec.violations if v.reg == "vm_flags.vm_index"]
     # VTL 1's VM gets VTL 0's buffer: VTL 1 steered by VTL 0, an integrity finding from VTL 0.
     assert (v.vtl, v.source_vtl, v.kind, v.expected, v.found) == (1, 0, ViolationKind.INTEGRITY, 1, 2)
+
+
+def test_stepper_shows_every_vtl_and_ranks_the_banner() -> None:
+    from tdxlab.widgets.stepper import Stepper
+
+    st = Stepper("three_lower_vtls", "naive")
+    st.play()
+    html = st.panels()["registers"]
+    assert all(f"VTL {n}" in html for n in (0, 1, 2))
+    # The step where VTL 2 is first entered, on VTL 1's values: the banner leads with the
+    # severity summary, then one line per finding, most severe first.
+    first = next(i for i, r in enumerate(st._run.result.steps) if r.entered_vtl == 2)
+    while st.index > first:
+        st.back()
+    assert st.index == first
+    lines = st.banner_lines
+    assert lines[0].startswith("high (integrity): ")
+    assert set(lines[0].split(": ", 1)[1].split(", ")) == {"rip", "rsp", "lstar"}
+    assert all(line.startswith("[high]") for line in lines[1:])
+    # After a design switch the partition keeps its three VTLs.
+    st.set_design("split")
+    assert st.banner_text == "" and "VTL 2" in st.panels()["registers"]
+
+
+def test_stepper_banner_for_a_paravisor_read() -> None:
+    from tdxlab.widgets.stepper import Stepper
+
+    st = Stepper("paravisor_access_paths", "vtl-accessors")
+    while st.index < 12:  # step 12: VTL 1's HvCallGetVpRegisters reads VTL 0's RIP
+        st.step()
+    assert "the paravisor read VTL 0's rip" in st.banner_title
+    assert st.banner_lines[0] == "medium (disclosure): rip"
