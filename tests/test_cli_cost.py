@@ -14,8 +14,8 @@ from facts import BANK_BYTES, SPLIT_SWITCH_BYTES
 import tdxlab.cli as cli
 import tdxlab.commands as commands
 
-REQUIRED = ["design", "vps", "switch_fraction", "bytes_copied_per_entry", "cache_lines_per_entry",
-            "pages_per_vp", "ns_per_entry"]
+REQUIRED = ["design", "vps", "lower_vtls", "switch_fraction", "bytes_copied_per_entry",
+            "cache_lines_per_entry", "pages_per_vp", "ns_per_entry"]
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +37,7 @@ def test_csv_has_the_required_columns_first(capsys: pytest.CaptureFixture[str]) 
     frame = pd.read_csv(io.StringIO(out))
     assert list(frame.columns[: len(REQUIRED)]) == REQUIRED
     assert len(frame) == 2 * 2 * 2
+    assert (frame["lower_vtls"] == 2).all()  # the default partition: VTL 0 and VTL 1
     bank = frame[(frame["design"] == "bank") & (frame["vps"] == 1) & (frame["switch_fraction"] == 0)]
     # 90 bytes in + 90 out (domain-facts 2.1); one run page per VP
     assert bank["bytes_copied_per_entry"].item() == 2 * BANK_BYTES
@@ -98,6 +99,10 @@ def test_constants_listing_and_overrides(capsys: pytest.CaptureFixture[str]) -> 
     (["cost", "--constant", "l1_ns"], "expected NAME=VALUE"),
     (["cost", "--constant", "l1_ns=-1"], "l1_ns: must be a finite number >= 0"),
     (["cost", "--preset", "fast"], "--preset: unknown preset 'fast'"),
+    (["cost", "--lower-vtls", "4"], "--lower-vtls must be 2 or 3"),
+    (["cost", "--lower-vtls", "1"], "--lower-vtls must be 2 or 3"),
+    (["cost", "--lower-vtls", "x"], "--lower-vtls: 'x' is not an integer"),
+    (["cost", "--lower-vtls", "2,x"], "--lower-vtls: 'x' is not an integer"),
     (["plot", "layout", "--out", "x"], "unknown plot target 'layout'"),
     (["plot", "cost", "--out", "x", "--vps", "1,2"], "--vps: give one VP count"),
     (["plot", "cost", "--out", "x", "--switch-fraction", "2"], "--switch-fraction: 2 is outside 0..1"),
@@ -116,10 +121,10 @@ def test_plot_cost_writes_png_and_svg(capsys: pytest.CaptureFixture[str], tmp_pa
     code, out, err = run(capsys, "plot", "cost", "--out", str(tmp_path), "--no-host")
     assert code == 0, err
     written = sorted(p.name for p in tmp_path.iterdir())
-    assert written == sorted(f"{s}.{e}" for s in ("cost_parts", "overhead_vs_switch", "memory")
-                             for e in ("png", "svg"))
+    charts = ("cost_parts", "overhead_vs_switch", "memory", "vtl_count")
+    assert written == sorted(f"{s}.{e}" for s in charts for e in ("png", "svg"))
     printed = out.splitlines()
-    assert len(printed) == 6 and all(Path(line).parent == tmp_path for line in printed)
+    assert len(printed) == 2 * len(charts) and all(Path(line).parent == tmp_path for line in printed)
 
 
 def test_plot_cost_with_host(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -167,19 +167,20 @@ def test_kernel_work_is_the_same_in_every_tdx_design(key: str) -> None:
 
 
 # --- memory per VP -------------------------------------------------------------------------------
-#: Kernel-visible pages per VP with VTL 0 only and with VTL 1 too.  naive/bank: the run page only;
-#: split: run page + one context page per VTL; snp: run page + one VMSA per VTL (domain-facts 1.10).
-PAGES_PER_VP = {"naive": (1, 1), "bank": (1, 1), "split": (2, 3), "snp": (2, 3)}
+#: Kernel-visible pages per VP with VTL 0 only, with VTL 1 too, and with VTL 2 as well (a 3-VTL
+#: partition).  naive/bank: the run page only; split: run page + one context page per VTL; snp: run
+#: page + one VMSA per VTL (domain-facts 1.10).
+PAGES_PER_VP = {"naive": (1, 1, 1), "bank": (1, 1, 1), "split": (2, 3, 4), "snp": (2, 3, 4)}
 
 
 @pytest.mark.parametrize("key", PAGES_PER_VP)
 def test_pages_per_vp(costs: dict[str, DesignCosts], key: str) -> None:
     c = costs[key]
-    assert (c.pages_per_vp(1), c.pages_per_vp(2)) == PAGES_PER_VP[key]
+    assert (c.pages_per_vp(1), c.pages_per_vp(2), c.pages_per_vp(3)) == PAGES_PER_VP[key]
 
 
 def test_split_uses_one_more_page_per_enabled_vtl_than_bank(costs: dict[str, DesignCosts]) -> None:
-    for vtls in (1, 2):
+    for vtls in (1, 2, 3):
         assert costs["split"].pages_per_vp(vtls) - costs["bank"].pages_per_vp(vtls) == vtls
 
 
@@ -189,13 +190,17 @@ def test_bank_keeps_its_banks_in_heap_bytes(costs: dict[str, DesignCosts]) -> No
     bank = costs["bank"]
     assert bank.heap_bytes_per_vp(1) == 96
     assert bank.heap_bytes_per_vp(2) == 2 * 96
+    assert bank.heap_bytes_per_vp(3) == 3 * 96
     assert bank.bytes_per_vp(2) == 4096 + 192
+    assert bank.bytes_per_vp(3) == 4096 + 288
     assert costs["split"].heap_bytes_per_vp(2) == 0
 
 
-def test_vtls_must_be_one_or_two(costs: dict[str, DesignCosts]) -> None:
-    with pytest.raises(ValueError, match="vtls must be 1"):
-        costs["bank"].pages_per_vp(3)
+@pytest.mark.parametrize("vtls", [0, 4, True, 2.0])
+def test_vtls_must_be_one_to_three(costs: dict[str, DesignCosts], vtls: object) -> None:
+    # 1 (VTL 0 only) up to the 3 lower VTLs TDX allows (MAX_L2_VMS = 3, domain-facts 3.6)
+    with pytest.raises(ValueError, match=r"vtls must be 1 .* to 3"):
+        costs["bank"].pages_per_vp(vtls)  # type: ignore[arg-type]
 
 
 # --- variants get their costs for free -----------------------------------------------------------

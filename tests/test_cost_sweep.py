@@ -63,6 +63,22 @@ def test_required_columns_for_bank_and_split() -> None:
     assert frame.loc["split", "pages_per_vp"] == 3
     assert frame.loc["split", "pages_per_partition"] == 8 * 3
     assert frame.loc["bank", "kib_per_partition"] == pytest.approx(8 * (4096 + 2 * 96) / 1024)
+    # per switch: split the 120 B of GPRs, bank nothing (its copies are per entry)
+    assert frame.loc["split", "bytes_copied_per_switch"] == SPLIT_SWITCH_BYTES
+    assert frame.loc["bank", "bytes_copied_per_switch"] == 0
+    assert (frame["lower_vtls"] == 2).all()
+
+
+def test_three_vtls_add_a_page_to_split_and_a_bank_to_bank() -> None:
+    frame = sweep(["bank", "split"], [8], [1e4], [0.5], vtls=3).set_index("design")
+    assert (frame["lower_vtls"] == 3).all()
+    # split: run page + three context pages; bank: run page + three 96-byte banks of heap
+    assert frame.loc["split", "pages_per_vp"] == 4
+    assert frame.loc["bank", "pages_per_vp"] == 1
+    assert frame.loc["bank", "kib_per_partition"] == pytest.approx(8 * (4096 + 3 * 96) / 1024)
+    # the copies are those of two VTLs (measured on a 3-VTL partition, see test_cost_vtl_count)
+    assert frame.loc["bank", "bytes_copied_per_entry"] == 2 * BANK_BYTES
+    assert frame.loc["split", "bytes_copied_per_entry"] == SPLIT_SWITCH_BYTES / 2
 
 
 @pytest.mark.parametrize(("kwargs", "words"), [
@@ -71,6 +87,8 @@ def test_required_columns_for_bank_and_split() -> None:
     ({"entries_per_s": [-1]}, "entries_per_s: -1 is outside >= 0"),
     ({"switch_fraction": []}, "switch_fraction: give at least one value"),
     ({"designs": ["nope"]}, "unknown design 'nope'"),
+    ({"vtls": 4}, r"vtls must be 1 .* to 3"),
+    ({"vtls": [2, 0]}, r"vtls must be 1 .* to 3"),
 ])
 def test_bad_axes_are_one_line_errors(kwargs: dict[str, object], words: str) -> None:
     with pytest.raises(ValueError, match=words):

@@ -8,6 +8,13 @@ runs); the break-even questions are the ones the designs carry.  ``tdxlab plot c
 lives in the rendering layer (:mod:`tdxlab.render.plot_cmd`) and shares the constant
 options defined here (:func:`add_constant_args`, :func:`constants_of`).
 
+``--lower-vtls 2,3`` gives one block of rows per partition size (column ``lower_vtls``): memory
+and the bytes copied per entry and per switch are those measured at that count
+(:meth:`tdxlab.cost.accounting.DesignCosts.at_vtls`).  The break-even findings come from the
+2-VTL micro-trace; the copies they rest on are measured to be the same at 3 VTLs.  The text
+output also states each design's VTL-0-only cost (a partition that never enables VTL 1), the
+compatibility figure.
+
 Arguments are validated with :mod:`tdxlab.cli.args`, not by ``argparse``
 ``type``/``choices``, so that a mistake is one line naming the option and the value
 (exit 2), like every error of the kit.  Sentences come from :mod:`tdxlab.describe`.
@@ -24,7 +31,8 @@ import pandas as pd
 
 from tdxlab import describe
 from tdxlab.cli import UsageError
-from tdxlab.cli.args import comma_list, float_list, int_list, one_of
+from tdxlab.cli.args import comma_list, float_list, int_list, lower_vtls_arg, one_of
+from tdxlab.cost.accounting import account
 from tdxlab.cost.constants import (
     CONSTANTS,
     PRESETS,
@@ -36,12 +44,14 @@ from tdxlab.cost.constants import (
 from tdxlab.cost.sweep import break_evens, sweep
 from tdxlab.sim.designs import DESIGNS
 
-#: CSV/JSON columns, the issue's required ones first.
+#: CSV/JSON columns, the issue's required ones first (``lower_vtls`` names the partition the
+#: memory and copy columns are for; ``bytes_copied_per_switch`` came later, so it is last and
+#: every older column keeps its place).
 CSV_COLUMNS: tuple[str, ...] = (
-    "design", "vps", "switch_fraction", "bytes_copied_per_entry", "cache_lines_per_entry",
+    "design", "vps", "lower_vtls", "switch_fraction", "bytes_copied_per_entry", "cache_lines_per_entry",
     "pages_per_vp", "ns_per_entry",
     "entries_per_s", "pages_touched_per_entry", "pages_per_partition", "kib_per_partition",
-    "ns_fixed", "ns_copy", "ns_cache", "ns_tlb", "ns_design", "cpu_share",
+    "ns_fixed", "ns_copy", "ns_cache", "ns_tlb", "ns_design", "cpu_share", "bytes_copied_per_switch",
 )  # fmt: skip
 FORMATS = ("text", "csv", "json")
 
@@ -57,6 +67,8 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--designs", default=",".join(DESIGNS), help=f"comma-separated ({', '.join(DESIGNS)})")
     p.add_argument("--vps", default="1", help="comma-separated VP counts (default 1)")
+    p.add_argument("--lower-vtls", default="2",
+                   help="comma-separated lower-VTL counts of the partition, 2 or 3 (default 2)")
     p.add_argument("--switch-fraction", default="0,0.5,1",
                    help="comma-separated fractions of entries preceded by a VTL switch (default 0,0.5,1)")
     p.add_argument("--entries-per-s", default="10000",
@@ -83,6 +95,16 @@ def _designs(raw: str) -> list[str]:
             raise UsageError(f"--designs: unknown design {name!r}; known: {', '.join(DESIGNS)}")
         if name not in out:
             out.append(name)
+    return out
+
+
+def _lower_vtls(raw: str) -> list[int]:
+    """``--lower-vtls 2,3``: each item checked as ``--lower-vtls N`` is everywhere (2 or 3)."""
+    out: list[int] = []
+    for item in comma_list("--lower-vtls", raw):
+        n = lower_vtls_arg(item)
+        if n is not None and n not in out:
+            out.append(n)
     return out
 
 
@@ -115,10 +137,11 @@ def _cost(args: argparse.Namespace) -> int:
         return 0
     designs = _designs(args.designs)
     vps = int_list("--vps", args.vps)
+    lower = _lower_vtls(args.lower_vtls)
     fractions = float_list("--switch-fraction", args.switch_fraction, 0.0, 1.0)
     rates = float_list("--entries-per-s", args.entries_per_s, 0.0)
-    frame = sweep(designs, vps, rates, fractions, constants)
-    frame = frame.sort_values(["vps", "switch_fraction", "entries_per_s"], kind="stable")
+    frame = sweep(designs, vps, rates, fractions, constants, vtls=lower)
+    frame = frame.sort_values(["lower_vtls", "vps", "switch_fraction", "entries_per_s"], kind="stable")
     out = frame[list(CSV_COLUMNS)]
     verdicts = _verdicts(designs, constants, vps)
     unverified = unverified_names()
@@ -132,7 +155,7 @@ def _cost(args: argparse.Namespace) -> int:
             "constants": {n: float(getattr(constants, n)) for n in CONSTANTS},
         }, indent=2))
     else:
-        _text(out, verdicts)
+        _text(out, verdicts, designs)
     return 0
 
 
@@ -141,15 +164,21 @@ def _verdicts(designs: Sequence[str], constants: CostConstants, vps: Sequence[in
     return [describe.break_even_sentence(be) for n in vps for be in break_evens(designs, constants, vps=n)]
 
 
-def _text(frame: pd.DataFrame, verdicts: Sequence[str]) -> None:
-    cols = ["design", "bytes_copied_per_entry", "cache_lines_per_entry", "pages_per_vp", "ns_copy",
-            "ns_cache", "ns_tlb", "ns_design", "ns_per_entry"]
-    for (vps, f), part in frame.groupby(["vps", "switch_fraction"], sort=False):
+def _text(frame: pd.DataFrame, verdicts: Sequence[str], designs: Sequence[str]) -> None:
+    """One table per (VTL count, VP count, switch fraction), the VTL-0-only figures, the verdicts."""
+    cols = ["design", "bytes_copied_per_entry", "bytes_copied_per_switch", "cache_lines_per_entry",
+            "pages_per_vp", "ns_copy", "ns_cache", "ns_tlb", "ns_design", "ns_per_entry"]
+    for (lower, vps, f), part in frame.groupby(["lower_vtls", "vps", "switch_fraction"], sort=False):
         rates = sorted(set(part["entries_per_s"]))
         rows = part[part["entries_per_s"] == rates[0]][cols]
-        print(f"vps={vps} switch_fraction={f:g}")
+        print(f"lower_vtls={lower} vps={vps} switch_fraction={f:g}")
         print(rows.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
         print()
+    # The compatibility figure: a partition that never enables VTL 1 (it is the same whatever
+    # --lower-vtls says, since only VTL 0 ever exists in it).
+    for key in designs:
+        print(describe.vtl0_only_line(account(key)))
+    print()
     for v in verdicts:
         print(v)
     print(describe.unverified_constants_note())

@@ -8,9 +8,22 @@ canonical micro-traces and adds those records up:
 
 * an **entry without a VTL switch** (one ``run`` in VTL 0);
 * an **entry preceded by a VTL switch** (``vtl_call`` then ``run`` in VTL 1, and
-  ``vtl_return`` then ``run`` in VTL 0; the two directions are averaged);
+  ``vtl_return`` then ``run`` in VTL 0; the two directions are averaged).  The return is
+  a fast one: a non-fast return adds the same two register writes (RAX and RCX from the
+  VP VTL control page) to every design, so it would not tell the designs apart;
 * **VP creation and enabling VTL 1**, for memory per VP (the pages the design's
   ``create``/``add_vtl`` allocate).
+
+The same counts are taken once per VTL count (:class:`VtlCount`, :meth:`DesignCosts.at_vtls`),
+each on a simulation of that size, so that "the bytes per entry and per switch do not depend on
+how many lower VTLs there are" is measured rather than assumed:
+
+* **1** (VTL 0 only): a 2-VTL partition whose VTL 1 is never enabled, one warm-up ``run`` and one
+  measured ``run``; there is no switch to count;
+* **2**: the micro-traces above (the same steps, so the same numbers);
+* **3**: a 3-VTL partition (``lower_vtls=3``), VTL 1 and VTL 2 enabled, each VTL run once as the
+  warm-up, then a ``run`` in VTL 0 and every switch up (0 -> 1, 1 -> 2) and back down, each
+  followed by a ``run``.
 
 A warm-up first runs each VTL once so that one-time work (clearing the first
 entry's TLB-flush request) is not charged to every entry.
@@ -52,6 +65,7 @@ from tdxlab.sim.designs import DESIGNS, Design, get_design
 from tdxlab.sim.events import Event, Op, StepOutcome
 from tdxlab.sim.machine import SimResult, Simulation
 from tdxlab.sim.memory import Access, Actor, PageKind, PageRole
+from tdxlab.sim.model import MAX_LOWER_VTLS
 
 #: Warm-up: enable VTL 1, then run VTL 0, VTL 1, VTL 0 once each (first-entry work done).
 WARMUP: tuple[Event, ...] = (
@@ -59,7 +73,7 @@ WARMUP: tuple[Event, ...] = (
     Event(Op.RUN, 0),
     Event(Op.VTL_CALL, 0),
     Event(Op.RUN, 0),
-    Event(Op.VTL_RETURN, 0),
+    Event(Op.VTL_RETURN, 0, fast=True),
     Event(Op.RUN, 0),
 )
 
@@ -203,10 +217,9 @@ class DesignCosts:
     enable_vtl: Tally
     switch_copied_regs: tuple[str, ...]
     pages: tuple[PageInfo, ...]
-    pages_per_vp_vtl0: int
-    pages_per_vp_vtl1: int
-    heap_bytes_vtl0: int
-    heap_bytes_vtl1: int
+    #: What one VP costs at each VTL count, ``by_vtls[n - 1]`` for ``n`` = 1..MAX_LOWER_VTLS
+    #: (one entry per count, not one field per count, so a fourth VTL is one more row).
+    by_vtls: tuple[VtlCount, ...]
     raw: dict[str, tuple[Access, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     # --- per entry -------------------------------------------------------------------------
@@ -248,26 +261,101 @@ class DesignCosts:
                                       self.cycle.pages_touched, f),
         )
 
+    # --- by VTL count ----------------------------------------------------------------------
+    def at_vtls(self, vtls: int = 2) -> VtlCount:
+        """The counts of one VP with ``vtls`` lower VTLs enabled (1 = VTL 0 only .. MAX_LOWER_VTLS)."""
+        return self.by_vtls[check_vtls(vtls) - 1]
+
     # --- memory ----------------------------------------------------------------------------
     def pages_per_vp(self, vtls: int = 2) -> int:
-        """Kernel-visible 4 KiB pages per VP with ``vtls`` lower VTLs enabled (1 or 2)."""
-        return _by_vtls(vtls, self.pages_per_vp_vtl0, self.pages_per_vp_vtl1)
+        """Kernel-visible 4 KiB pages per VP with ``vtls`` lower VTLs enabled (1..3)."""
+        return self.at_vtls(vtls).pages_per_vp
 
     def heap_bytes_per_vp(self, vtls: int = 2) -> int:
         """Paravisor heap bytes per VP (the private-register banks) with ``vtls`` VTLs."""
-        return _by_vtls(vtls, self.heap_bytes_vtl0, self.heap_bytes_vtl1)
+        return self.at_vtls(vtls).heap_bytes_per_vp
 
     def bytes_per_vp(self, vtls: int = 2) -> int:
         """Memory per VP in bytes: whole pages plus heap bytes."""
-        return self.pages_per_vp(vtls) * PAGE + self.heap_bytes_per_vp(vtls)
+        return self.at_vtls(vtls).bytes_per_vp
 
 
-def _by_vtls(vtls: int, one: int, two: int) -> int:
-    if vtls == 1:
-        return one
-    if vtls == 2:
-        return two
-    raise ValueError(f"vtls must be 1 (VTL 0 only) or 2 (VTL 0 and VTL 1), got {vtls!r}")
+#: VTL counts the cost views know: 1 (VTL 0 only, VTL 1 never enabled) up to the most a
+#: partition may declare (:data:`tdxlab.sim.model.MAX_LOWER_VTLS`).
+VTL_COUNTS: tuple[int, ...] = tuple(range(1, MAX_LOWER_VTLS + 1))
+
+
+def check_vtls(vtls: object) -> int:
+    """A VTL count for memory and copy figures (1..MAX_LOWER_VTLS), or a one-line ``ValueError``.
+
+    Unlike :func:`tdxlab.sim.model.check_lower_vtls` (a partition has 2 or 3 lower VTLs), 1 is
+    allowed here: it is a partition whose VTL 1 is never enabled, the compatibility case.
+    """
+    if isinstance(vtls, bool) or not isinstance(vtls, int) or vtls not in VTL_COUNTS:
+        raise ValueError(f"vtls must be 1 (VTL 0 only) to {MAX_LOWER_VTLS} enabled lower VTLs, "
+                         f"got {vtls!r}")
+    return vtls
+
+
+@dataclass(frozen=True)
+class SwitchCopy:
+    """One measured VTL switch: from which VTL to which, and the bytes copied.
+
+    ``copied`` is the switch step's own copies; ``with_entry`` adds the ``run`` that follows it
+    (a switch is charged to the entry after it, as in :meth:`DesignCosts.per_entry`).
+    """
+
+    src: int
+    dst: int
+    copied: int
+    with_entry: int
+
+
+@dataclass(frozen=True)
+class VtlCount:
+    """What one VP of a design costs with ``vtls`` lower VTLs enabled, measured at that count.
+
+    Memory comes from the pages the design allocates for that many VTLs; the copies from a
+    simulation of that size (see the module docstring).  ``switches`` is empty at 1 VTL: a
+    partition with only VTL 0 never switches.
+    """
+
+    vtls: int
+    pages_per_vp: int
+    heap_bytes_per_vp: int
+    #: Bytes copied by an entry that follows no VTL switch.
+    entry_copied: int
+    switches: tuple[SwitchCopy, ...]
+
+    @property
+    def bytes_per_vp(self) -> int:
+        """Memory per VP in bytes: whole pages plus heap bytes."""
+        return self.pages_per_vp * PAGE + self.heap_bytes_per_vp
+
+    @property
+    def switch_copied(self) -> float | None:
+        """Bytes copied per VTL switch, mean over the switches measured (``None``: no switch)."""
+        if not self.switches:
+            return None
+        return sum(s.copied for s in self.switches) / len(self.switches)
+
+    @property
+    def switch_copied_varies(self) -> bool:
+        """True when some pair of VTLs copies a different amount on a switch than another."""
+        return len({s.copied for s in self.switches}) > 1
+
+    def bytes_per_entry(self, switch_fraction: float = 0.0) -> float:
+        """Bytes copied per entry when a fraction of entries follow a switch (switch charged to it).
+
+        With no switch possible (1 VTL) every entry is a plain one, whatever the fraction.
+        """
+        f = switch_fraction
+        if not 0.0 <= f <= 1.0:
+            raise ValueError(f"switch fraction must be within 0..1, got {f!r}")
+        if not self.switches:
+            return float(self.entry_copied)
+        after = sum(s.with_entry for s in self.switches) / len(self.switches)
+        return (1 - f) * self.entry_copied + f * after
 
 
 @dataclass(frozen=True)
@@ -324,10 +412,13 @@ def account(design: str | Design | SimResult) -> DesignCosts | TraceCosts:
     run0 = _step(sim, Event(Op.RUN, 0))
     call = _step(sim, Event(Op.VTL_CALL, 0))
     run1 = _step(sim, Event(Op.RUN, 0))
-    ret = _step(sim, Event(Op.VTL_RETURN, 0))
+    ret = _step(sim, Event(Op.VTL_RETURN, 0, fast=True))
     run0b = _step(sim, Event(Op.RUN, 0))
     before, kern, after = entry_phases(run0)
-    one, two = _pages(d, 1), _pages(d, 2)
+    two = _pages(d, 2)
+    switches = (SwitchCopy(0, 1, tally(call).copied, (tally(call) | tally(run1)).copied),
+                SwitchCopy(1, 0, tally(ret).copied, (tally(ret) | tally(run0b)).copied))
+    by_vtls = tuple(_at_count(d, n, tally(run0).copied, switches) for n in VTL_COUNTS)
     costs = DesignCosts(
         design=d.key,
         title=d.title,
@@ -346,14 +437,50 @@ def account(design: str | Design | SimResult) -> DesignCosts | TraceCosts:
         enable_vtl=tally(enable),
         switch_copied_regs=tuple(d.switch_copied(sim.vps[0].store)),
         pages=tuple(two),
-        pages_per_vp_vtl0=sum(p.counts_as_page for p in one),
-        pages_per_vp_vtl1=sum(p.counts_as_page for p in two),
-        heap_bytes_vtl0=sum(p.used_bytes for p in one if not p.counts_as_page),
-        heap_bytes_vtl1=sum(p.used_bytes for p in two if not p.counts_as_page),
+        by_vtls=by_vtls,
         raw={"run": run0, "vtl_call": call, "run_vtl1": run1, "vtl_return": ret, "run_after_return": run0b},
     )
     _CACHE[key] = costs
     return costs
+
+
+def _at_count(d: Design, vtls: int, entry2: int, switches2: tuple[SwitchCopy, ...]) -> VtlCount:
+    """The :class:`VtlCount` of ``d`` at ``vtls``; 2 reuses the micro-traces' own steps."""
+    pages = _pages(d, vtls)
+    if vtls == 2:
+        entry, switches = entry2, switches2
+    else:
+        entry, switches = _measure(d, vtls)
+    return VtlCount(vtls, sum(p.counts_as_page for p in pages),
+                    sum(p.used_bytes for p in pages if not p.counts_as_page), entry, switches)
+
+
+def _measure(d: Design, vtls: int) -> tuple[int, tuple[SwitchCopy, ...]]:
+    """Bytes copied per plain entry and per switch on a ``vtls``-VTL micro-trace (module docstring).
+
+    VTL 0 only runs on the default 2-VTL partition with VTL 1 never enabled (a partition
+    cannot declare fewer); more VTLs run on a partition of exactly that size.
+    """
+    sim = Simulation(d, 1, record=True, lower_vtls=max(vtls, 2))
+    for vtl in range(1, vtls):
+        _step(sim, Event(Op.ENABLE_VTL, 0, vtl))
+
+    def climb() -> list[tuple[tuple[Access, ...], tuple[Access, ...], int, int]]:
+        # up from VTL 0 to the top and back down, a run after every switch
+        out = []
+        for src in range(vtls - 1):
+            out.append((_step(sim, Event(Op.VTL_CALL, 0)), _step(sim, Event(Op.RUN, 0)), src, src + 1))
+        for src in range(vtls - 1, 0, -1):
+            out.append((_step(sim, Event(Op.VTL_RETURN, 0, fast=True)), _step(sim, Event(Op.RUN, 0)),
+                        src, src - 1))
+        return out
+
+    _step(sim, Event(Op.RUN, 0))  # warm-up: every VTL entered once
+    climb()
+    entry = tally(_step(sim, Event(Op.RUN, 0))).copied
+    switches = tuple(SwitchCopy(src, dst, tally(sw).copied, (tally(sw) | tally(run)).copied)
+                     for sw, run, src, dst in climb())
+    return entry, switches
 
 
 @dataclass(frozen=True)
@@ -478,6 +605,37 @@ def counts_frame(designs: Iterable[str | Design] | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("design")
 
 
+#: Columns of :func:`vtl_count_frame`, in order.
+VTL_COUNT_COLUMNS: tuple[str, ...] = (
+    "design", "lower_vtls", "pages_per_vp", "heap_bytes_per_vp", "kib_per_vp",
+    "bytes_copied_per_entry", "bytes_copied_per_switch", "switch_bytes_vary",
+)  # fmt: skip
+
+
+def vtl_count_frame(
+    designs: Iterable[str | Design] | None = None,
+    vtls: Iterable[int] = VTL_COUNTS,
+    *,
+    switch_fraction: float = 0.0,
+) -> pd.DataFrame:
+    """One row per (design, VTL count): memory per VP and bytes copied, each measured at that count.
+
+    ``bytes_copied_per_entry`` is at ``switch_fraction`` (a switch charged to the entry after
+    it); ``bytes_copied_per_switch`` is the mean over every pair of VTLs that switched (NaN
+    with VTL 0 only), and ``switch_bytes_vary`` says whether some pair copied another amount.
+    """
+    counts = [check_vtls(n) for n in vtls]
+    rows = []
+    for key, c in account_all(designs).items():
+        for n in counts:
+            at = c.at_vtls(n)
+            rows.append((key, n, at.pages_per_vp, at.heap_bytes_per_vp, at.bytes_per_vp / 1024,
+                         at.bytes_per_entry(switch_fraction),
+                         float("nan") if at.switch_copied is None else at.switch_copied,
+                         at.switch_copied_varies))
+    return pd.DataFrame(rows, columns=list(VTL_COUNT_COLUMNS))
+
+
 #: Columns of :func:`event_costs`.
 EVENT_COLUMNS: tuple[str, ...] = (
     "step", "vp", "event", "paravisor_read_bytes", "paravisor_write_bytes", "kernel_read_bytes",
@@ -504,17 +662,22 @@ def event_costs(result: SimResult) -> pd.DataFrame:
 
 
 __all__ = [
+    "VTL_COUNTS",
     "WARMUP",
     "DesignCosts",
     "EntryCounts",
     "PageInfo",
+    "SwitchCopy",
     "Tally",
     "TraceCosts",
+    "VtlCount",
     "account",
     "account_all",
+    "check_vtls",
     "counts_frame",
     "entry_phases",
     "event_costs",
     "tally",
     "trace_costs",
+    "vtl_count_frame",
 ]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-from tdxlab.cost.accounting import DesignCosts, account
+from tdxlab.cost.accounting import DesignCosts, account, check_vtls
 from tdxlab.cost.constants import DEFAULT, ENTRY_CYCLES, CostConstants
 from tdxlab.cost.timemodel import PARTS, breakdown, check_vps, model
 from tdxlab.layout.engine import PAGE
@@ -30,8 +30,8 @@ DEFAULT_FRACTIONS: tuple[float, ...] = tuple(float(x) for x in np.round(np.linsp
 
 #: Columns of :func:`sweep`, in order.
 COLUMNS: tuple[str, ...] = (
-    "design", "constants", "vps", "entries_per_s", "switch_fraction",
-    "bytes_copied_per_entry", "cache_lines_per_entry", "pages_touched_per_entry",
+    "design", "constants", "vps", "lower_vtls", "entries_per_s", "switch_fraction",
+    "bytes_copied_per_entry", "bytes_copied_per_switch", "cache_lines_per_entry", "pages_touched_per_entry",
     "pages_per_vp", "heap_bytes_per_vp", "pages_per_partition", "kib_per_partition",
     "ns_fixed", "ns_copy", "ns_cache", "ns_tlb", "ns_per_entry", "ns_design", "cpu_share",
 )  # fmt: skip
@@ -88,7 +88,15 @@ def evaluate(
     *,
     vtls: int = 2,
 ) -> Grid:
-    """The vectorised core of :func:`sweep`: every quantity as a broadcast 5-D array, no DataFrame."""
+    """The vectorised core of :func:`sweep`: every quantity as a broadcast 5-D array, no DataFrame.
+
+    ``vtls`` (1..3) picks the VTL count of the memory columns and of the bytes copied per entry
+    and per switch, each measured at that count (:meth:`DesignCosts.at_vtls`).  Cache lines and
+    pages touched come from the 2-VTL micro-trace.  At 1 VTL (VTL 0 only) no switch exists:
+    the time model and the bytes per entry are then the 2-VTL ones (read them at switch
+    fraction 0, where they are the VTL-0-only entry's), and ``bytes_copied_per_switch`` is NaN.
+    """
+    vtls = check_vtls(vtls)
     costs = _designs(designs)
     names, consts = _constants(constants)
     if not consts:
@@ -117,6 +125,14 @@ def evaluate(
     # Each design's platform names its round-trip constant (one row of constants per design).
     cycles = np.concatenate([k[ENTRY_CYCLES[c.platform]] for c in costs], axis=0)
     copied, lines, pages = mixed("bytes_copied"), mixed("cache_lines"), mixed("pages_touched")
+    at = [c.at_vtls(vtls) for c in costs]
+    if vtls >= 2:
+        # The bytes measured at this count, mixed as mixed() does (at 2 they are the same numbers).
+        e0 = np.array([a.entry_copied for a in at], dtype=np.float64)[di]
+        e1 = np.array([a.bytes_per_entry(1.0) for a in at], dtype=np.float64)[di]
+        copied = e0 + f * (e1 - e0)
+    per_switch = np.array([np.nan if a.switch_copied is None else a.switch_copied for a in at],
+                          dtype=np.float64)[di]
     b = model(entry_cycles=cycles, bytes_copied=copied, cache_lines=lines, pages_touched=pages,
               footprint_lines=mixed("footprint_lines"), footprint_pages=mixed("footprint_pages"),
               vps=v, k=k)
@@ -124,7 +140,8 @@ def evaluate(
     heap = np.array([c.heap_bytes_per_vp(vtls) for c in costs], dtype=np.int64)[di]
     total = b.total
     values = {
-        "bytes_copied_per_entry": copied, "cache_lines_per_entry": lines,
+        "bytes_copied_per_entry": copied, "bytes_copied_per_switch": per_switch,
+        "cache_lines_per_entry": lines,
         "pages_touched_per_entry": pages, "pages_per_vp": ppv, "heap_bytes_per_vp": heap,
         "pages_per_partition": ppv * v, "kib_per_partition": (ppv * PAGE + heap) * v / 1024.0,
         "ns_fixed": b.fixed, "ns_copy": b.copy, "ns_cache": b.cache, "ns_tlb": b.tlb,
@@ -141,15 +158,28 @@ def sweep(
     switch_fraction: Iterable[float] = DEFAULT_FRACTIONS,
     constants: CostConstants | Mapping[str, CostConstants] | Sequence[CostConstants] = DEFAULT,
     *,
-    vtls: int = 2,
+    vtls: int | Iterable[int] = 2,
 ) -> pd.DataFrame:
-    """One row per (design, constants, vps, entries/s, switch fraction), vectorised.
+    """One row per (design, constants, vps, lower VTLs, entries/s, switch fraction), vectorised.
 
     ``constants`` is one set, a sequence (named ``set0``, ``set1``, ...) or a mapping
-    name -> set.  ``vtls`` (1 or 2) is how many lower VTLs are enabled per VP, for the
-    memory columns; VTL switching needs 2, the default.
+    name -> set.  ``vtls`` is how many lower VTLs are enabled per VP (1 = VTL 0 only, up to
+    3), or several counts: the frame then holds one block per count, in the order given
+    (column ``lower_vtls``).  It sets the memory columns and the bytes copied per entry and
+    per switch (see :func:`evaluate`); VTL switching needs 2 or more, the default is 2.
     ``cpu_share`` is the fraction of one CPU a VP spends on entries at that rate.
     """
+    if not isinstance(vtls, int):
+        counts = list(dict.fromkeys(check_vtls(n) for n in vtls))
+        if not counts:
+            raise ValueError("vtls: give at least one VTL count")
+        frames = [sweep(designs, vps, entries_per_s, switch_fraction, constants, vtls=n) for n in counts]
+        out = pd.concat(frames, ignore_index=True)
+        out["design"] = out["design"].astype(frames[0]["design"].dtype)
+        out["constants"] = out["constants"].astype(frames[0]["constants"].dtype)
+        out.attrs["parts"] = PARTS
+        out.attrs["vtls"] = tuple(counts)
+        return out
     g = evaluate(designs, vps, entries_per_s, switch_fraction, constants, vtls=vtls)
 
     def flat(x: np.ndarray | float, dtype: type = np.float64) -> np.ndarray:
@@ -166,6 +196,7 @@ def sweep(
         data[col] = flat(g.axes[col], np.int64 if col in ints else np.float64)
     for col, arr in g.values.items():
         data[col] = flat(arr, np.int64 if col in ints else np.float64)
+    data["lower_vtls"] = np.full(flat(0.0).size, vtls, dtype=np.int64)
     frame = pd.DataFrame(data, columns=list(COLUMNS))
     frame.attrs["vtls"] = vtls
     frame.attrs["parts"] = PARTS

@@ -70,6 +70,19 @@ def design_cost_summary(costs: DesignCosts) -> str:
     return f"{c.design} {per_entry} and {per_switch}; it needs {pages} per VP with VTL 1 enabled{heap}."
 
 
+def vtl0_only_line(costs: DesignCosts) -> str:
+    """The compatibility figure of one design: what a VP costs when only VTL 0 is ever enabled.
+
+    A guest that never enables VTL 1 must pay nothing for VTL support it does not use; this
+    line states what it does pay (pages, heap, bytes copied per entry), measured on a
+    partition whose VTL 1 stays disabled (:meth:`DesignCosts.at_vtls` with 1).
+    """
+    one = costs.at_vtls(1)
+    heap = f" plus {one.heap_bytes_per_vp} B of paravisor heap" if one.heap_bytes_per_vp else ""
+    return (f"VTL 0 only: {costs.design} needs {plural(one.pages_per_vp, 'page')} per VP{heap}, "
+            f"{one.bytes_per_entry(0.0):g} bytes copied per entry")
+
+
 # --- break-even findings ------------------------------------------------------------------------
 def _tie_words(be: BreakEven) -> str:
     spans = [f"{lo:.3g}" if hi - lo < 1e-9 else f"{lo:.3g} to {hi:.3g}" for lo, hi in be.ties]
@@ -169,12 +182,33 @@ class Axis(Enum):
     PARTITION_KIB = "KiB per partition"
     HOST_VPS = "VPs entered in turn on one core"
     HOST_NS = "ns per entry (design-dependent)"
+    LOWER_VTLS = "lower VTLs enabled per VP"
+    KIB_PER_VP = "KiB per VP"
+    BYTES_PER_ENTRY = "bytes copied per entry"
+    BYTES_PER_SWITCH = "bytes copied per VTL switch"
 
 
 #: Legend key of the break-even markers.
 BREAK_EVEN_KEY = "break-even"
 #: Title of the pages-per-VP chart.
 PAGES_TITLE = "pages per VP"
+
+
+def vtl_count_title(switch_fraction: float) -> str:
+    """Title of the cost-against-VTL-count chart (the switch fraction its copy panel is read at)."""
+    return f"cost against the number of lower VTLs · switch fraction {switch_fraction:g}"
+
+
+def vtl_count_caption(switch_fraction: float) -> str:
+    """Under the VTL-count chart: what each panel counts, and why 1 VTL ignores the switch fraction."""
+    return (f"memory: pages x 4 KiB + paravisor heap; copies: bytes per entry with {switch_fraction:g} of "
+            "entries after a VTL switch (1 = VTL 0 only: no switch exists, every entry is a plain one)")
+
+
+def vtl_count_tick(vtls: int) -> str:
+    """One x tick of the VTL-count chart: the count, and which VTLs that is (short: ticks are narrow)."""
+    which = "VTL 0 only" if vtls == 1 else "VTL " + ", ".join(str(v) for v in range(vtls))
+    return f"{vtls}\n{which}"
 
 
 def vtls_label(vtls: int) -> str:
@@ -209,5 +243,9 @@ __all__ = [
     "series_label",
     "unverified_constants_caption",
     "unverified_constants_note",
+    "vtl0_only_line",
+    "vtl_count_caption",
+    "vtl_count_tick",
+    "vtl_count_title",
     "vtls_label",
 ]

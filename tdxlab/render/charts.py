@@ -1,4 +1,4 @@
-"""Cost charts: parts per entry, overhead versus switch fraction, memory, modelled versus host.
+"""Cost charts: parts per entry, overhead versus switch fraction, memory, VTL count, model versus host.
 
 Renderers follow the kit's pattern: ``draw_*(..., ax=None) -> Axes`` draws on the
 given axes (or a fresh :class:`~matplotlib.figure.Figure`, never pyplot, so nothing
@@ -34,7 +34,7 @@ from matplotlib.typing import RcKeyType
 
 from tdxlab import describe
 from tdxlab.cost import host as host_mod
-from tdxlab.cost.accounting import DesignCosts, account
+from tdxlab.cost.accounting import VTL_COUNTS, DesignCosts, VtlCount, account, check_vtls
 from tdxlab.cost.constants import DEFAULT, CostConstants
 from tdxlab.cost.sweep import BreakEven, break_evens, curves, summary, sweep
 from tdxlab.cost.timemodel import PARTS, Part
@@ -330,6 +330,81 @@ def draw_memory_per_partition(
     return ax
 
 
+# --- chart 3b: cost against the number of lower VTLs --------------------------------------------
+#: What :func:`draw_cost_vs_vtls` can plot against the VTL count, with its axis title.
+VTL_COUNT_QUANTITIES: dict[str, describe.Axis] = {
+    "memory": describe.Axis.KIB_PER_VP,
+    "entry": describe.Axis.BYTES_PER_ENTRY,
+    "switch": describe.Axis.BYTES_PER_SWITCH,
+}
+
+
+def _vtl_value(at: VtlCount, quantity: str, switch_fraction: float) -> float:
+    if quantity == "memory":
+        return at.bytes_per_vp / 1024.0
+    if quantity == "entry":
+        return at.bytes_per_entry(switch_fraction)
+    return np.nan if at.switch_copied is None else at.switch_copied  # no switch with VTL 0 only
+
+
+def draw_cost_vs_vtls(
+    designs: Iterable[str | DesignCosts] | None = None,
+    *,
+    quantity: str = "memory",
+    switch_fraction: float = 0.5,
+    vtls: Sequence[int] = VTL_COUNTS,
+    legend: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """One line per design of a cost against the number of lower VTLs (1 = VTL 0 only, 2, 3).
+
+    ``quantity`` is ``memory`` (KiB per VP: pages x 4 KiB + paravisor heap), ``entry`` (bytes
+    copied per entry at ``switch_fraction``) or ``switch`` (bytes copied per VTL switch, no point
+    at 1 VTL).  Every value is the one measured at that count (:meth:`DesignCosts.at_vtls`), so
+    a line that stays flat is a measurement, not an assumption.
+    """
+    if quantity not in VTL_COUNT_QUANTITIES:
+        raise ValueError(f"unknown quantity {quantity!r}; known: {', '.join(VTL_COUNT_QUANTITIES)}")
+    counts = [check_vtls(n) for n in vtls]
+    costs = _costs(designs)
+    ax = _axes(ax)
+    top = 1.0
+    with mpl.rc_context(RC):
+        for c in costs:
+            y = np.array([_vtl_value(c.at_vtls(n), quantity, switch_fraction) for n in counts])
+            look = design_style(c)
+            ax.plot(counts, y, linestyle=look.line, color=look.colour, marker=look.marker, markersize=5,
+                    linewidth=1.6, label=c.design)
+            top = max(top, float(np.nanmax(y)) if np.isfinite(y).any() else 0.0)
+        ax.set_xticks(counts, [describe.vtl_count_tick(n) for n in counts], fontsize=7)
+        ax.set_xlim(min(counts) - 0.25, max(counts) + 0.25)
+        ax.set_ylim(0.0, nice_limit(top * 1.15))
+        ax.set_xlabel(describe.Axis.LOWER_VTLS.value)
+        ax.set_ylabel(VTL_COUNT_QUANTITIES[quantity].value)
+        if legend:
+            ax.legend(frameon=False, fontsize=7, loc="upper left")
+    return ax
+
+
+def draw_vtl_count(
+    designs: Iterable[str | DesignCosts] | None = None,
+    *,
+    switch_fraction: float = 0.5,
+    vtls: Sequence[int] = VTL_COUNTS,
+) -> Figure:
+    """Memory per VP, bytes per entry and bytes per switch against the VTL count, side by side."""
+    costs = _costs(designs)
+    fig = new_figure(11.2, 3.8)
+    panels = fig.subplots(1, len(VTL_COUNT_QUANTITIES))
+    for i, (ax, quantity) in enumerate(zip(panels, VTL_COUNT_QUANTITIES, strict=True)):
+        # one legend is enough: every panel draws the same designs in the same styles
+        draw_cost_vs_vtls(costs, quantity=quantity, switch_fraction=switch_fraction, vtls=vtls,
+                          legend=i == 0, ax=ax)
+    fig.suptitle(describe.vtl_count_title(switch_fraction), fontsize=9)
+    fig.supxlabel(describe.vtl_count_caption(switch_fraction), fontsize=7, color="#555555")
+    return fig
+
+
 # --- chart 4: modelled versus host-measured ----------------------------------------------------
 def draw_model_vs_host(
     host: pd.DataFrame,
@@ -395,7 +470,7 @@ def save(fig: Figure, stem: str | Path) -> list[Path]:
 
 
 #: The chart names :func:`cost_figures` knows, in order (``model_vs_host`` needs host data).
-CHARTS: tuple[str, ...] = ("cost_parts", "overhead_vs_switch", "memory", "model_vs_host")
+CHARTS: tuple[str, ...] = ("cost_parts", "overhead_vs_switch", "memory", "vtl_count", "model_vs_host")
 
 
 def cost_figures(
@@ -442,6 +517,9 @@ def cost_figures(
         fig.suptitle(describe.memory_caption(PAGE), fontsize=7, color="#555555")
         figs["memory"] = fig
 
+    if "vtl_count" in wanted:
+        figs["vtl_count"] = draw_vtl_count(costs, switch_fraction=switch_fraction)
+
     if "model_vs_host" in wanted and host is not None:
         fig = new_figure(6.4, 4.0)
         draw_model_vs_host(host, constants, ax=fig.add_subplot())
@@ -470,15 +548,18 @@ def write_cost_charts(
 __all__ = [
     "CHARTS",
     "PART_COLOURS",
+    "VTL_COUNT_QUANTITIES",
     "OverheadChart",
     "PartsChart",
     "cost_figures",
     "design_style",
     "draw_cost_parts",
+    "draw_cost_vs_vtls",
     "draw_memory_per_partition",
     "draw_memory_per_vp",
     "draw_model_vs_host",
     "draw_overhead_vs_switch",
+    "draw_vtl_count",
     "new_figure",
     "nice_limit",
     "overhead_curves",
