@@ -382,7 +382,11 @@ class SnpDesign(Design):
         return store
 
     def add_vtl(self, store: VpStore, vtl: int) -> None:
-        """Allocate the VTL's VMSA page (VTL0 = VMPL2, VTL1 = VMPL1 in OV; a third VTL would need VMPL3)."""
+        """Allocate the VTL's VMSA page (OV: VTL0 = VMPL2, VTL1 = VMPL1).
+
+        With three lower VTLs the mapping would have to shift to VTL 0..2 = VMPL 3..1 below the
+        paravisor at VMPL 0 (our inference; OV maps two).  The model only needs one VMSA per VTL.
+        """
         from tdxlab.layout.vmsa import SEV_VMSA_PAGE
 
         page = Page.new(store.vp, PageKind.VMSA, layout_of(SEV_VMSA_PAGE), vtl)
