@@ -29,6 +29,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "tdxlab.cli.registers_cmd",
     "tdxlab.cli.cost_cmd",
     "tdxlab.cli.simulate_cmd",
+    "tdxlab.cli.verify_cmd",
 )
 
 

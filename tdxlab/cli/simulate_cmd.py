@@ -42,7 +42,7 @@ def register(sub: Any) -> None:
     p.add_argument("--lower-vtls", help="lower VTLs in the partition, 2 or 3 (default: the trace's "
                    "header, else 2)")
     p.add_argument("--format", default="text", help="text (default) or json")
-    _variant_args(p)
+    variant_args(p)
     p.set_defaults(func=_simulate)
 
     c = sub.add_parser(
@@ -57,7 +57,7 @@ def register(sub: Any) -> None:
                    help=f"hypothesis example budget (default {DEFAULT_BUDGET}; 0 = breadth-first only)")
     c.add_argument("--seed", default="0", help="random seed (default 0); the search is deterministic")
     c.add_argument("--lower-vtls", help="lower VTLs in the partition searched, 2 (default) or 3")
-    _variant_args(c)
+    variant_args(c)
     c.set_defaults(func=_check)
 
     s = sub.add_parser("scenarios", help="list the built-in scenarios",
@@ -66,7 +66,8 @@ def register(sub: Any) -> None:
     s.set_defaults(func=_scenarios)
 
 
-def _variant_args(p: argparse.ArgumentParser) -> None:
+def variant_args(p: argparse.ArgumentParser) -> None:
+    """``--add-private``/``--drop-private``: a variant of ``--design`` in one line (shared by verify)."""
     p.add_argument("--add-private", default="", metavar="REGS",
                    help="comma-separated registers the design should (also) keep per VTL")
     p.add_argument("--drop-private", default="", metavar="REGS",
@@ -87,7 +88,8 @@ def _regs(raw: str, flag: str) -> set[str]:
     return out
 
 
-def _design(args: argparse.Namespace) -> Design:
+def design_of(args: argparse.Namespace) -> Design:
+    """The design ``--design`` names, with ``--add-private``/``--drop-private`` applied."""
     if not args.design:
         raise UsageError(f"--design is required (one of {', '.join(DESIGNS)})")
     design = get_design(args.design)
@@ -129,7 +131,7 @@ def run_trace(design: Design, events: list[Event], vps: int | None, source: str)
 
 def _simulate(args: argparse.Namespace) -> int:
     fmt = one_of("--format", args.format, FORMATS)
-    design = _design(args)
+    design = design_of(args)
     vps = None if args.vps is None else positive_int("--vps", args.vps)
     events, source = _events(args)
     result = run_trace(design, events, vps, source)
@@ -169,7 +171,7 @@ def result_json(result: SimResult, source: str) -> dict[str, Any]:
 
 # --- check ----------------------------------------------------------------------------------------
 def _check(args: argparse.Namespace) -> int:
-    design = _design(args)
+    design = design_of(args)
     budget = int_at_least("--search", args.search, 0)
     seed = int_at_least("--seed", args.seed, 0)
     lower = lower_vtls_arg(args.lower_vtls)

@@ -463,9 +463,38 @@ class PageAccessorDesign(SharedPageDesign):
         return store.slots[vtl].get(reg)
 
 
+class TwoVtlSplitDesign(SplitDesign):
+    """A split design written for two lower VTLs: the switch copy runs only between VTL 0 and 1.
+
+    A plausible bug when a third VTL arrives ("hard to support more VTLs in future", #746's
+    seed): the shared GPRs are carried across 0 <-> 1 but not 1 <-> 2.  It passes every trace
+    of a 2-VTL partition, and in a 3-VTL one it needs two calls up before anything goes
+    wrong, so its shortest counterexample is longer than the bounded search's six events:
+    the variant notebook 05 uses to show what complete verification adds.
+    """
+
+    key = "split-two-vtl-copy"
+    title = "split pages, switch copy only between VTL 0 and VTL 1"
+    summary = ("The split design with its switch copy written for two VTLs: shared GPRs are not "
+               "carried across a switch that involves VTL 2.")
+    is_fix = False
+
+    @property
+    def is_variant(self) -> bool:
+        """A variant of ``split`` (same private set, a different switch)."""
+        return True
+
+    def on_switch(self, store: VpStore, src: int, dst: int, mem: Memory) -> None:
+        """Copy the shared GPRs, but only for a switch between VTL 0 and VTL 1."""
+        if {src, dst} == {0, 1}:
+            super().on_switch(store, src, dst, mem)
+
+
 #: Named variants the commands accept by key (``--design vtl-accessors``) but that the
-#: tables and charts of the registry do not show: each teaches one lesson in notebook 03.
-VARIANTS: dict[str, Design] = {d.key: d for d in (AccessorDesign(), PageAccessorDesign())}
+#: tables and charts of the registry do not show: each teaches one lesson (notebooks 03, 05).
+VARIANTS: dict[str, Design] = {
+    d.key: d for d in (AccessorDesign(), PageAccessorDesign(), TwoVtlSplitDesign())
+}
 
 
 #: The registry: every design the kit shows, by key, in the order every table and chart
