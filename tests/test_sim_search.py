@@ -143,10 +143,14 @@ def test_unknown_design() -> None:
 
 
 def test_register_groups() -> None:
-    # naive keeps nothing per VTL: one group of private registers, one of shared ones, all in
-    # the run page.  Dropping RSP from bank's bank gives RSP a group of its own.
+    # naive keeps nothing per VTL: private and shared registers, all in the run page, each split
+    # by whether the reset value is zero (RFLAGS, and the shared FCW/MXCSR, are not: a page the
+    # design never wrote holds zero, their reset value only for the others).  Dropping RSP from
+    # bank's bank gives RSP a group of its own.
     naive = register_groups("naive")
-    assert len(naive) == 2 and {g[0] for g in naive} == {"rip", "rax"}
+    assert {g[0]: set(g) for g in naive if "rflags" in g or "fcw" in g} == {
+        "rflags": {"rflags"}, "fcw": {"fcw", "mxcsr"}}
+    assert len(naive) == 4 and {g[0] for g in naive} == {"rip", "rax", "rflags", "fcw"}
     groups = register_groups(DESIGNS["bank"].variant("v", drop_private={"rsp"}))
     assert ("rsp",) in groups
     assert sorted(r for g in groups for r in g) == sorted(r for g in register_groups("bank") for r in g)

@@ -49,7 +49,7 @@ from tdxlab.sim.checker import Violation
 from tdxlab.sim.designs import Design, get_design
 from tdxlab.sim.events import Event, TraceError
 from tdxlab.sim.machine import Checkpoint, Simulation
-from tdxlab.sim.model import DEFAULT_LOWER_VTLS, MODELLED, arch_owner, check_lower_vtls
+from tdxlab.sim.model import DEFAULT_LOWER_VTLS, MODELLED, arch_owner, check_lower_vtls, reset_value
 
 if TYPE_CHECKING:
     from hypothesis.stateful import RuleBasedStateMachine
@@ -101,7 +101,10 @@ def register_groups(design: str | Design, lower_vtls: int = DEFAULT_LOWER_VTLS) 
     copied = set(d.switch_copied(store))
     groups: dict[tuple[object, ...], list[str]] = {}
     for reg in MODELLED:
-        sig: list[object] = [arch_owner(reg, d.platform) is Owner.PRIVATE, reg in d.private, reg in copied]
+        # A register whose reset value is not zero (RFLAGS, FCW, MXCSR) differs from one whose is:
+        # a page the design never initialised holds zero, which is its reset value only for the latter.
+        sig: list[object] = [arch_owner(reg, d.platform) is Owner.PRIVATE, reg in d.private, reg in copied,
+                             reset_value(reg) == 0]
         for vtl in range(lower_vtls):
             slot = store.slots[vtl].get(reg)
             bank = store.bank.get(vtl, {}).get(reg)
