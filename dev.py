@@ -12,7 +12,8 @@ virtual environment in ``.venv`` next to it and never touches the system Python.
           ``/usr/bin/chromium`` exists (the browser tests drive JupyterLab with it), then
           runs ruff, mypy, ``lint-imports`` (the layer contract of ``docs/architecture.md``,
           declared in ``pyproject.toml``), ``nbstripout --verify`` and one pytest run over
-          ``tests/`` and the notebooks. It stops at the first failing step, names it, and
+          ``tests/`` and the notebooks, spread over the machine's cores (pytest-xdist,
+          ``-n auto``). It stops at the first failing step, names it, and
           exits with its code. Extra arguments are appended to the pytest command line.
 ``regen``  rewrites the generated files after a deliberate change: the generated tables of
           ``docs/`` (``docs/generate.py --write``) and the golden figures the figure tests
@@ -260,7 +261,9 @@ def cmd_test(pytest_args: Sequence[str]) -> int:
     def pytest() -> None:
         # One run over tests/ and the notebooks, so pytest's closing summary counts everything.
         targets = ["tests"] + (["notebooks"] if notebooks() else [])
-        run("pytest", [py, "-m", "pytest", *targets, "--nbmake", *pytest_args], env=env)
+        # Two workers on two cores (pytest-xdist): the notebooks and the searches run side by side.
+        parallel = ["-n", "auto", "--dist", "worksteal"]
+        run("pytest", [py, "-m", "pytest", *targets, "--nbmake", *parallel, *pytest_args], env=env)
 
     try:
         timer.step("venv", ensure_venv)
