@@ -268,6 +268,10 @@ def test_cli_lower_vtls_flag(tmp_path, capsys: pytest.CaptureFixture[str]) -> No
     assert "3 lower VTLs" in capsys.readouterr().out
     assert main(["simulate", "--design", "split", "--trace", str(trace), "--lower-vtls", "4"]) == 2
     assert "--lower-vtls must be 2 or 3" in capsys.readouterr().err
+    # A scenario's header against the flag: one line naming the scenario and the header's line.
+    assert main(["simulate", "--design", "split", "--scenario", "three_lower_vtls", "--lower-vtls", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "scenario three_lower_vtls line 5: header declares lower_vtls 3 but 2 was asked for" in err
 
 
 class _WrongVm(SharedPageDesign):

@@ -19,7 +19,7 @@ from tdxlab.sim.designs import DESIGNS, VARIANTS, Design, fix_designs, get_desig
 from tdxlab.sim.events import Event, Op
 from tdxlab.sim.machine import Simulation
 from tdxlab.sim.model import width_of
-from tdxlab.sim.search import find_counterexample, register_groups
+from tdxlab.sim.search import drop_unfinished, find_counterexample, register_groups
 from tdxlab.sim.trace import dump_trace, parse_trace
 from tdxlab.sim.verify import state_key, verify
 
@@ -115,11 +115,7 @@ def _random_trace(design: Design, seed: int, n: int = 60, vps: int = 1, lower: i
         sim.apply(event)
         out.append(event)
     out += [Event(Op.RUN, vp) for vp in range(vps)]
-    sim2 = Simulation(design, vps, record=False, lower_vtls=lower)
-    for e in out:
-        sim2.apply(e)
-    drop = set(sim2.unfinished())
-    return [e for i, e in enumerate(out) if i not in drop]
+    return drop_unfinished(design, out, lower)
 
 
 def _findings(design: Design, trace: list[Event], vps: int = 1, lower: int = 2) -> list[tuple[object, ...]]:

@@ -22,7 +22,7 @@ from tdxlab.sim.events import Event, TraceError
 from tdxlab.sim.machine import SimResult, Simulation
 from tdxlab.sim.model import check_modelled
 from tdxlab.sim.search import DEFAULT_BUDGET, SearchResult, find_counterexample
-from tdxlab.sim.trace import dump_trace, load_trace, lower_vtls_of, parse_trace
+from tdxlab.sim.trace import dump_trace, load_trace, lower_vtls_of
 
 
 def register(sub: Any) -> None:
@@ -108,11 +108,7 @@ def _events(args: argparse.Namespace) -> tuple[list[Event], str]:
         raise UsageError("give exactly one of --scenario NAME or --trace FILE")
     lower = lower_vtls_arg(args.lower_vtls)
     if args.scenario is not None:
-        sc = get_scenario(args.scenario)
-        try:
-            return parse_trace(sc.text(), lower), f"scenario {args.scenario}"
-        except TraceError as exc:
-            raise TraceError(exc.reason, exc.line, f"scenario {args.scenario}") from None
+        return get_scenario(args.scenario).events(lower), f"scenario {args.scenario}"
     return load_trace(args.trace, lower), str(args.trace)
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 from tdxlab.scenarios.access_paths import ACCESS_PATHS
-from tdxlab.sim.events import Event, TraceError
-from tdxlab.sim.trace import parse_trace
+from tdxlab.sim.events import TraceError
+from tdxlab.sim.trace import Trace, parse_trace
 
 
 @dataclass(frozen=True)
@@ -35,11 +35,15 @@ class Scenario:
         """The trace file, comments included."""
         return resources.files(__package__).joinpath(self.filename).read_text(encoding="utf-8")
 
-    def events(self) -> list[Event]:
-        """The parsed events (line numbers refer to the shipped file)."""
+    def events(self, lower_vtls: int | None = None) -> Trace:
+        """The parsed events (line numbers refer to the shipped file).
+
+        ``lower_vtls`` asks for a partition size (``--lower-vtls``); a scenario whose header
+        says otherwise is a one-line error naming the scenario and the line.
+        """
         try:
-            return parse_trace(self.text())
-        except TraceError as exc:  # pragma: no cover - the shipped files are tested
+            return parse_trace(self.text(), lower_vtls)
+        except TraceError as exc:
             raise TraceError(exc.reason, exc.line, f"scenario {self.name}") from None
 
     @property
@@ -50,7 +54,7 @@ class Scenario:
     @property
     def lower_vtls(self) -> int:
         """How many lower VTLs the trace's partition has (its header, else 2)."""
-        return parse_trace(self.text()).lower_vtls
+        return self.events().lower_vtls
 
 
 _ALL = (
@@ -142,7 +146,7 @@ def get_scenario(name: str) -> Scenario:
         raise ValueError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}") from None
 
 
-def load_scenario(name: str) -> list[Event]:
+def load_scenario(name: str) -> Trace:
     """The events of the built-in scenario ``name``."""
     return get_scenario(name).events()
 

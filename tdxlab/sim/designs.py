@@ -403,7 +403,20 @@ class SnpDesign(Design):
             mem.copy(Actor.PARAVISOR, store.slots[src][reg], store.slots[dst][reg])
 
 
-class AccessorDesign(SharedPageDesign):
+class NamedVariant(Design):
+    """A variant that changes a design's protocol, not its private set (listed in :data:`VARIANTS`).
+
+    ``Design.is_variant`` compares private sets, which these keep; they are variants all the
+    same, so charts give them a spare style and tables mark them.
+    """
+
+    @property
+    def is_variant(self) -> bool:
+        """Always a variant of its base design."""
+        return True
+
+
+class AccessorDesign(NamedVariant, SharedPageDesign):
     """#747's idea without a bank: accessors take a VTL, but the page still holds one set.
 
     PR #747 ("Make sure we don't access kernel-shared state for the wrong VTL") gave the
@@ -421,11 +434,6 @@ class AccessorDesign(SharedPageDesign):
                "accessors without a second copy change no byte.")
     is_fix = False
 
-    @property
-    def is_variant(self) -> bool:
-        """A variant of the shared page by construction (it has no catalogue set of its own)."""
-        return True
-
     def add_vtl(self, store: VpStore, vtl: int) -> None:
         """Every VTL's accessors reach the run page's one set; no bank is allocated."""
         store.slots[vtl] = _slot_map(store.pages[0], "context.", PLACEABLE)
@@ -438,7 +446,7 @@ class AccessorDesign(SharedPageDesign):
         """Nothing is copied out: there is nowhere else to keep it."""
 
 
-class PageAccessorDesign(SharedPageDesign):
+class PageAccessorDesign(NamedVariant, SharedPageDesign):
     """Bank switching at every entry, but the accessors read the run page (raw accessors).
 
     Entries are as safe as ``bank``'s; what breaks is the paravisor touching a VTL that is
@@ -453,17 +461,12 @@ class PageAccessorDesign(SharedPageDesign):
     summary = ("Private registers are banked around every run, but the paravisor's accessors read "
                "and write the run page, which holds only the current VTL's set.")
 
-    @property
-    def is_variant(self) -> bool:
-        """A variant of ``bank`` (same private set, different access path)."""
-        return True
-
     def pv_slot(self, store: VpStore, current: int, vtl: int, reg: str) -> Slot | None:
         """The run page's slot, whichever VTL is asked for."""
         return store.slots[vtl].get(reg)
 
 
-class TwoVtlSplitDesign(SplitDesign):
+class TwoVtlSplitDesign(NamedVariant, SplitDesign):
     """A split design written for two lower VTLs: the switch copy runs only between VTL 0 and 1.
 
     A plausible bug when a third VTL arrives ("hard to support more VTLs in future", #746's
@@ -478,11 +481,6 @@ class TwoVtlSplitDesign(SplitDesign):
     summary = ("The split design with its switch copy written for two VTLs: shared GPRs are not "
                "carried across a switch that involves VTL 2.")
     is_fix = False
-
-    @property
-    def is_variant(self) -> bool:
-        """A variant of ``split`` (same private set, a different switch)."""
-        return True
 
     def on_switch(self, store: VpStore, src: int, dst: int, mem: Memory) -> None:
         """Copy the shared GPRs, but only for a switch between VTL 0 and VTL 1."""

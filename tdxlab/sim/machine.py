@@ -356,14 +356,22 @@ class Simulation:
                 self._pv_write(vp, target, reg, value, step)
         return _Outcome(StepOutcome.SWITCHED, switched=(src, target))
 
-    def _pv_write(self, vp: _Vp, vtl: int, reg: str, value: int, step: int) -> None:
-        """The paravisor sets ``vtl``'s ``reg``: the truth changes, the design stores it its way."""
+    def _write_truth(self, vp: _Vp, vtl: int, reg: str, value: int, step: int) -> bool:
+        """``vtl`` legitimately gets ``value`` in ``reg`` at ``step`` (a guest set or the paravisor).
+
+        Returns whether the register is private (the truth keeps it per VTL).
+        """
         private = reg in self._private
         if private:
             vp.truth.private[vtl][reg] = value
         else:
             vp.truth.shared[reg] = value
         vp.truth_writer[(vtl if private else None, reg)] = step
+        return private
+
+    def _pv_write(self, vp: _Vp, vtl: int, reg: str, value: int, step: int) -> None:
+        """The paravisor sets ``vtl``'s ``reg``: the truth changes, the design stores it its way."""
+        private = self._write_truth(vp, vtl, reg, value, step)
         slot = self.design.pv_slot(vp.store, vp.current, vtl, reg)
         if slot is not None:
             self.mem.write(Actor.PARAVISOR, slot, value)
@@ -432,12 +440,7 @@ class Simulation:
         live = dict(observed)
         for set_step, ev in vp.pending:
             assert ev.reg is not None and ev.value is not None
-            private = ev.reg in self._private
-            if private:
-                vp.truth.private[vtl][ev.reg] = ev.value
-            else:
-                vp.truth.shared[ev.reg] = ev.value
-            vp.truth_writer[(vtl if private else None, ev.reg)] = set_step
+            self._write_truth(vp, vtl, ev.reg, ev.value, set_step)
             live[ev.reg] = ev.value
         vp.pending.clear()
         # The exit: the TDX module / kernel (or VMEXIT into the VMSA) saves every register.

@@ -23,8 +23,6 @@ DEFAULT_LOWER_VTLS = 2
 #: paravisor (TM ``tdx_tdvps.h``: ``MAX_L2_VMS = MAX_VMS - 1 = 3``; reference sheet 3.6) and
 #: SNP has VMPL 1-3 below the paravisor at VMPL 0 (sheet 1.10).
 MAX_LOWER_VTLS = 3
-#: Lower VTLs of the default partition (``range(DEFAULT_LOWER_VTLS)``).
-LOWER_VTLS: tuple[int, ...] = tuple(range(DEFAULT_LOWER_VTLS))
 
 
 def check_lower_vtls(value: object, where: str = "lower_vtls") -> int:

@@ -239,7 +239,7 @@ def _hypothesis(
     try:
         test()
     except _Found as found:
-        return _minimise(design, _valid(design, found.trace, lower_vtls), lower_vtls), counter[0]
+        return _minimise(design, drop_unfinished(design, found.trace, lower_vtls), lower_vtls), counter[0]
     return None, counter[0]
 
 
@@ -276,11 +276,14 @@ def _minimise(design: Design, trace: list[Event], lower_vtls: int) -> list[Event
                 trace = candidate[: stop + 1]
                 changed = True
                 break
-    return _valid(design, trace, lower_vtls)
+    return drop_unfinished(design, trace, lower_vtls)
 
 
-def _valid(design: Design, trace: list[Event], lower_vtls: int) -> list[Event]:
-    """Drop the ``set`` events the simulation says no run carried out (a trace must not end with them)."""
+def drop_unfinished(design: Design, trace: Sequence[Event], lower_vtls: int) -> list[Event]:
+    """Drop the ``set`` events the simulation says no run carried out (a trace must not end with them).
+
+    The search and ``tdxlab verify`` both end their counterexamples this way.
+    """
     sim = Simulation(design, max((e.vp for e in trace), default=0) + 1, record=False, lower_vtls=lower_vtls)
     for event in trace:
         sim.apply(event)
@@ -346,4 +349,5 @@ def find_counterexample(
     )
 
 
-__all__ = ["DEFAULT_BUDGET", "DEFAULT_MAX_LENGTH", "SearchResult", "find_counterexample", "register_groups"]
+__all__ = ["DEFAULT_BUDGET", "DEFAULT_MAX_LENGTH", "SearchResult", "drop_unfinished", "find_counterexample",
+           "register_groups"]

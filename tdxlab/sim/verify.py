@@ -42,7 +42,7 @@ from tdxlab.sim.model import (
     reset_value,
     width_of,
 )
-from tdxlab.sim.search import register_groups
+from tdxlab.sim.search import drop_unfinished, register_groups
 
 #: Default bound on distinct states per register group before the answer is "incomplete".
 DEFAULT_MAX_STATES = 5_000_000
@@ -298,15 +298,6 @@ def _explore(design: Design, reg: str, vps: int, lower_vtls: int, max_states: in
     return GroupResult(reg, states, transitions, depth, graph.complete or bool(trace), trace)
 
 
-def _valid_ending(design: Design, trace: Sequence[Event], vps: int, lower_vtls: int) -> list[Event]:
-    """The trace with sets no run carried out dropped (a trace may not end with them)."""
-    sim = Simulation(design, vps, record=False, lower_vtls=lower_vtls)
-    for e in trace:
-        sim.apply(e)
-    drop = set(sim.unfinished())
-    return [e for i, e in enumerate(trace) if i not in drop]
-
-
 def concretise(trace: Sequence[Event]) -> list[Event]:
     """Give a counterexample register-like values, numbered lines; equal values stay equal.
 
@@ -356,7 +347,7 @@ def verify(design: str | Design, vps: int = 1, lower_vtls: int = DEFAULT_LOWER_V
     if found:
         shortest = min(found, key=lambda g: (len(g.trace or ()), g.register))
         assert shortest.trace is not None
-        trace = concretise(_valid_ending(d, shortest.trace, vps, lower_vtls))
+        trace = concretise(drop_unfinished(d, shortest.trace, lower_vtls))
         replay = Simulation(d, vps, lower_vtls=lower_vtls)
         violations = replay.run(trace).violations
     complete = all(g.complete for g in groups)

@@ -46,7 +46,7 @@ from tdxlab.sim.events import Event, TraceError
 from tdxlab.sim.machine import PageSnapshot, SimResult, StepRecord, TruthSnapshot, simulate
 from tdxlab.sim.memory import PageRole
 from tdxlab.sim.model import MAX_LOWER_VTLS, MODELLED, arch_owner
-from tdxlab.sim.trace import Trace, load_trace, lower_vtls_of
+from tdxlab.sim.trace import Trace, load_trace
 from tdxlab.widgets._base import WidgetModel, WidgetUI
 
 #: The scenario a new Stepper opens on: the round trip of openvmm #746.
@@ -72,7 +72,6 @@ class _Run:
     touches: dict[int, list[int]]  # vp -> indices of the steps whose event was on that VP
     runs: dict[tuple[int, int], list[int]]  # (vp, vtl) -> indices of the run steps entering that VTL
     layouts: dict[PageRole, Layout]  # a page's role (run, bank1, vtl0, ...) -> its layout
-    lower_vtls: int  # the partition's lower VTLs (the trace's header, else 2)
 
 
 def _layouts(design: Design) -> dict[PageRole, Layout]:
@@ -84,9 +83,8 @@ def _simulate(label: str, scenario: str | None, events: Sequence[Event], design:
     """Simulate and index a trace; TraceError/ValueError become one-line StepperErrors."""
     if not events:
         raise StepperError(f"{label}: the trace has no events")
-    lower_vtls = lower_vtls_of(events)
     try:
-        result = simulate(design, events, lower_vtls=lower_vtls)
+        result = simulate(design, events)  # a Trace brings its own VTL count
         layouts = _layouts(design)
     except (TraceError, ValueError) as exc:
         raise StepperError(f"{label}: {exc}") from None
@@ -96,7 +94,7 @@ def _simulate(label: str, scenario: str | None, events: Sequence[Event], design:
         touches[rec.event.vp].append(rec.index)
         if rec.entered_vtl is not None:
             runs.setdefault((rec.event.vp, rec.entered_vtl), []).append(rec.index)
-    return _Run(label, scenario, tuple(events), design, result, touches, runs, layouts, lower_vtls)
+    return _Run(label, scenario, tuple(events), design, result, touches, runs, layouts)
 
 
 @functools.lru_cache(maxsize=96)
@@ -258,7 +256,7 @@ class Stepper(WidgetModel["_StepperUI"]):
         """Re-simulate the same trace under ``design`` and stay at the same step."""
         chosen = self._design(design)
         run = self._run
-        self._run = _simulate(run.label, run.scenario, Trace(run.events, run.lower_vtls), chosen)
+        self._run = _simulate(run.label, run.scenario, Trace(run.events, run.result.lower_vtls), chosen)
         self._changed()
 
     def load_scenario(self, name: str) -> None:
