@@ -19,7 +19,7 @@ from tdxlab.sim.designs import DESIGNS, VARIANTS, Design, fix_designs, get_desig
 from tdxlab.sim.events import Event, Op
 from tdxlab.sim.machine import Simulation
 from tdxlab.sim.model import width_of
-from tdxlab.sim.search import drop_unfinished, find_counterexample, register_groups
+from tdxlab.sim.search import DEFAULT_MAX_LENGTH, drop_unfinished, find_counterexample, register_groups
 from tdxlab.sim.trace import dump_trace, parse_trace
 from tdxlab.sim.verify import state_key, verify
 
@@ -61,13 +61,27 @@ def _key(v: object) -> tuple[object, ...]:
 def test_verdict_agrees_with_the_bounded_search(design: Design) -> None:
     # Where a counterexample has at most six events the bounded search is exhaustive too:
     # both must find one of the same (shortest) length, or neither.
+    # A longer one is beyond the bounded search: it must then report none.
     v = verify(design, 1, 2)
     b = find_counterexample(design, budget=0)
     assert v.complete
-    if v.counterexample is None:
+    if v.counterexample is None or len(v.counterexample) > DEFAULT_MAX_LENGTH:
         assert b.trace is None
     else:
         assert b.trace is not None and len(b.trace) == len(v.counterexample)
+
+
+@pytest.mark.parametrize("lower", [2, 3])
+def test_the_wrapping_counter_fails_only_beyond_the_bounded_search(lower: int) -> None:
+    # The built variant of notebook 05: every fourth switch skips the copy, so it needs
+    # an enable, four switches, a write and an observation, seven events, on any VTL count.
+    v = verify("split-wrapping-counter", 1, lower)
+    assert v.counterexample is not None and len(v.counterexample) == 7
+    ops = [e.op for e in v.counterexample]
+    assert sum(op.switches for op in ops) == 4 and ops[-1] in (Op.RUN, Op.PV_GET)
+    assert find_counterexample("split-wrapping-counter", budget=0, lower_vtls=lower).trace is None
+    # Without the wrap the same design is the split design, which is verified.
+    assert verify("split", 1, lower).verified
 
 
 @pytest.mark.parametrize("design", BAD)

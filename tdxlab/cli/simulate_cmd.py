@@ -15,6 +15,7 @@ from typing import Any
 from tdxlab import describe
 from tdxlab.cli import UsageError
 from tdxlab.cli.args import comma_list, int_at_least, lower_vtls_arg, one_of, positive_int
+from tdxlab.cli.progress import progress
 from tdxlab.scenarios import SCENARIOS, get_scenario
 from tdxlab.sim.checker import Severity, by_severity
 from tdxlab.sim.designs import DESIGNS, Design, get_design
@@ -120,7 +121,7 @@ def run_trace(design: Design, events: list[Event], vps: int | None, source: str)
     needed = max((e.vp for e in events), default=0) + 1
     sim = Simulation(design, needed if vps is None else vps, lower_vtls=lower_vtls_of(events))
     try:
-        return sim.run(events)
+        return sim.run(progress(events))  # a bar on a terminal for traces over 100k events
     except TraceError as exc:
         raise TraceError(exc.reason, exc.line, source) from None
 

@@ -193,14 +193,68 @@ class Design(ABC):
         """
         return self.paravisor_slot(store, vtl if reg in self.private else current, reg)
 
-    def before_entry(self, store: VpStore, vtl: int, mem: Memory) -> None:  # noqa: B027
-        """Paravisor work before ``runner.run()`` (default: none)."""
+    # --- the paravisor's work, declared as data ------------------------------------------------
+    # A design says *which* slots the paravisor copies and writes around an entry and on a
+    # switch; the three hooks below carry that out one slot at a time through Memory (the
+    # reference engine, which logs every access), and tdxlab.sim.fast compiles the same lists
+    # into merged slice copies.  One declaration, two engines.
+    def entry_copies(self, store: VpStore, vtl: int) -> list[tuple[Slot, Slot]]:
+        """(source, destination) slots the paravisor copies before entering ``vtl`` (default: none)."""
+        return []
 
-    def after_exit(self, store: VpStore, vtl: int, mem: Memory) -> None:  # noqa: B027
-        """Paravisor work after the exit (default: none)."""
+    def entry_writes(self, store: VpStore, vtl: int) -> list[tuple[Slot, int]]:
+        """Constant values the paravisor writes before entering ``vtl``, after the copies (default: none)."""
+        return []
 
-    def on_switch(self, store: VpStore, src: int, dst: int, mem: Memory) -> None:  # noqa: B027
-        """Paravisor work on a VTL switch (default: none; TDX ``switch_vtl`` only sets exit_vtl)."""
+    def exit_copies(self, store: VpStore, vtl: int) -> list[tuple[Slot, Slot]]:
+        """(source, destination) slots the paravisor copies after ``vtl`` exits (default: none)."""
+        return []
+
+    def flush_slot(self, store: VpStore, vtl: int) -> tuple[Slot, bool] | None:
+        """The entry flags whose served TLB-flush request is cleared after an exit (default: none).
+
+        The entry flags whose served TLB-flush request is cleared after an exit, and whether
+        that write goes to a page (logged) or to paravisor memory (not a page access).
+        """
+        return None
+
+    def switch_copies(self, store: VpStore, src: int, dst: int) -> list[tuple[Slot, Slot]]:
+        """(source, destination) slots the paravisor copies on a switch from ``src`` to ``dst``."""
+        return [(store.slots[src][reg], store.slots[dst][reg]) for reg in self.switch_copied(store)]
+
+    def before_entry(self, store: VpStore, vtl: int, mem: Memory) -> None:
+        """Paravisor work before ``runner.run()``: :meth:`entry_copies`, then :meth:`entry_writes`."""
+        for src, dst in self.entry_copies(store, vtl):
+            mem.copy(Actor.PARAVISOR, src, dst)
+        for slot, value in self.entry_writes(store, vtl):
+            mem.write(Actor.PARAVISOR, slot, value)
+
+    def after_exit(self, store: VpStore, vtl: int, mem: Memory) -> None:
+        """Paravisor work after the exit: :meth:`exit_copies`, then clear a served flush request."""
+        for src, dst in self.exit_copies(store, vtl):
+            mem.copy(Actor.PARAVISOR, src, dst)
+        served = self.flush_slot(store, vtl)
+        if served is not None:
+            slot, logged = served
+            value = slot.read()
+            if value & INVD_MASK:
+                if logged:
+                    mem.write(Actor.PARAVISOR, slot, value & ~INVD_MASK)
+                else:
+                    slot.write(value & ~INVD_MASK)  # user memory, not a page access
+
+    def on_switch(self, store: VpStore, src: int, dst: int, mem: Memory) -> None:
+        """Paravisor work on a VTL switch: :meth:`switch_copies` (TDX ``switch_vtl`` alone only sets exit_vtl)."""  # noqa: E501
+        for s, d in self.switch_copies(store, src, dst):
+            mem.copy(Actor.PARAVISOR, s, d)
+
+    def protocol_state(self, store: VpStore) -> tuple[object, ...]:
+        """State of the design's own protocol beyond registers and entry flags (default: none).
+
+        Part of :func:`tdxlab.sim.verify.state_key`: a design that keeps, say, a counter must
+        name it here, or two states with different futures would look the same.
+        """
+        return ()
 
     def switch_copied(self, store: VpStore) -> list[str]:
         """Registers this design copies on a VTL switch."""
@@ -266,21 +320,24 @@ class SharedPageDesign(Design):
             slots = _slot_map(bank, "", PLACEABLE)
             store.bank[vtl] = {r: s for r, s in slots.items() if r in self.private}
 
-    def before_entry(self, store: VpStore, vtl: int, mem: Memory) -> None:
-        """``write_private_regs``: bank -> run page; naive just names the VM to enter."""
-        for reg, src in store.bank.get(vtl, {}).items():
-            mem.copy(Actor.PARAVISOR, src, store.slots[vtl][reg])
-        if "vm_flags" not in self.private:
-            mem.write(Actor.PARAVISOR, store.slots[vtl]["vm_flags"], entry_flags(vtl, False))
+    def entry_copies(self, store: VpStore, vtl: int) -> list[tuple[Slot, Slot]]:
+        """``write_private_regs``: the entered VTL's bank -> the run page."""
+        return [(src, store.slots[vtl][reg]) for reg, src in store.bank.get(vtl, {}).items()]
 
-    def after_exit(self, store: VpStore, vtl: int, mem: Memory) -> None:
-        """``read_private_regs``: run page -> bank; then clear a served TLB-flush request."""
-        bank = store.bank.get(vtl, {})
-        for reg, dst in bank.items():
-            mem.copy(Actor.PARAVISOR, store.slots[vtl][reg], dst)
-        flags = bank.get("vm_flags")
-        if flags is not None and flags.read() & INVD_MASK:
-            flags.write(flags.read() & ~INVD_MASK)  # user memory, not a page access
+    def entry_writes(self, store: VpStore, vtl: int) -> list[tuple[Slot, int]]:
+        """Naive (flags not banked) names the VM to enter in the run page's flags."""
+        if "vm_flags" in self.private:
+            return []
+        return [(store.slots[vtl]["vm_flags"], entry_flags(vtl, False))]
+
+    def exit_copies(self, store: VpStore, vtl: int) -> list[tuple[Slot, Slot]]:
+        """``read_private_regs``: the run page -> the exited VTL's bank."""
+        return [(store.slots[vtl][reg], dst) for reg, dst in store.bank.get(vtl, {}).items()]
+
+    def flush_slot(self, store: VpStore, vtl: int) -> tuple[Slot, bool] | None:
+        """The banked flags: a served TLB-flush request is cleared in paravisor memory."""
+        flags = store.bank.get(vtl, {}).get("vm_flags")
+        return None if flags is None else (flags, False)
 
 
 class NaiveDesign(SharedPageDesign):
@@ -343,17 +400,9 @@ class SplitDesign(Design):
         a, b = (store.slots[v] for v in vtls[:2])
         return [r for r in MODELLED if r not in self.private and a[r].page is not b[r].page]
 
-    def on_switch(self, store: VpStore, src: int, dst: int, mem: Memory) -> None:
-        """Copy the shared registers that live per VTL from the source page to the target's."""
-        for reg in self.switch_copied(store):
-            mem.copy(Actor.PARAVISOR, store.slots[src][reg], store.slots[dst][reg])
-
-    def after_exit(self, store: VpStore, vtl: int, mem: Memory) -> None:
-        """Clear a served TLB-flush request in the VTL's own entry flags (first entry only)."""
-        slot = store.slots[vtl]["vm_flags"]
-        value = slot.read()
-        if value & INVD_MASK:
-            mem.write(Actor.PARAVISOR, slot, value & ~INVD_MASK)
+    def flush_slot(self, store: VpStore, vtl: int) -> tuple[Slot, bool] | None:
+        """The VTL's own entry flags (in its page): a served TLB-flush request is cleared there."""
+        return store.slots[vtl]["vm_flags"], True
 
 
 class SnpDesign(Design):
@@ -394,13 +443,9 @@ class SnpDesign(Design):
         store.slots[vtl] = _slot_map(page, "", MODELLED)
 
     def switch_copied(self, store: VpStore) -> list[str]:
-        """The shared registers the VMSA carries."""
+        """The shared registers the VMSA carries: OV SNP ``switch_vtl`` copies them VMSA to VMSA."""
         return [r for r in MODELLED if r not in self.private and r in store.slots[0]]
 
-    def on_switch(self, store: VpStore, src: int, dst: int, mem: Memory) -> None:
-        """OV SNP ``switch_vtl``: copy the shared set from the source VMSA to the target VMSA."""
-        for reg in self.switch_copied(store):
-            mem.copy(Actor.PARAVISOR, store.slots[src][reg], store.slots[dst][reg])
 
 
 class NamedVariant(Design):
@@ -438,12 +483,9 @@ class AccessorDesign(NamedVariant, SharedPageDesign):
         """Every VTL's accessors reach the run page's one set; no bank is allocated."""
         store.slots[vtl] = _slot_map(store.pages[0], "context.", PLACEABLE)
 
-    def before_entry(self, store: VpStore, vtl: int, mem: Memory) -> None:
-        """Name the VM to enter (the accessors know the VTL); nothing is copied in."""
-        mem.write(Actor.PARAVISOR, store.slots[vtl]["vm_flags"], entry_flags(vtl, False))
-
-    def after_exit(self, store: VpStore, vtl: int, mem: Memory) -> None:
-        """Nothing is copied out: there is nowhere else to keep it."""
+    def entry_writes(self, store: VpStore, vtl: int) -> list[tuple[Slot, int]]:
+        """Name the VM to enter (the accessors know the VTL); nothing is copied in or out."""
+        return [(store.slots[vtl]["vm_flags"], entry_flags(vtl, False))]
 
 
 class PageAccessorDesign(NamedVariant, SharedPageDesign):
@@ -482,16 +524,64 @@ class TwoVtlSplitDesign(NamedVariant, SplitDesign):
                "carried across a switch that involves VTL 2.")
     is_fix = False
 
+    def switch_copies(self, store: VpStore, src: int, dst: int) -> list[tuple[Slot, Slot]]:
+        """The shared GPRs, but only for a switch between VTL 0 and VTL 1."""
+        return super().switch_copies(store, src, dst) if {src, dst} == {0, 1} else []
+
+
+#: The wrapping variant's one byte of paravisor memory: a per-VP switch counter.
+SWITCH_COUNTER = StructDecl(
+    "SwitchCounter", (Field("switch_count", Prim.U8, owner=Owner.GLOBAL, source=TDXLAB_DESIGN,
+                            note="2-bit switch number; 0 is taken to mean 'nothing to copy'"),),
+    TDXLAB_DESIGN, "a per-VP 2-bit switch counter (the wrapping-counter variant's bug)")
+
+
+class WrappingCounterSplitDesign(NamedVariant, SplitDesign):
+    """A split design whose switch copy is skipped whenever a 2-bit switch counter wraps to 0.
+
+    A built bug of a well-known class (a sequence number that wraps, the ABA problem): the
+    paravisor numbers each VP's VTL switches in a 2-bit field and reads 0 as "no copy
+    pending", so every fourth switch skips the copy of the shared GPRs.  Its shortest
+    counterexample has seven events (enable, three switches that copy, a write, the fourth
+    switch, an observation), so a bounded search to length six reports nothing, and only
+    complete verification (notebook 05) finds it.  The counter is per VP, in paravisor
+    memory, and part of the verified state (:meth:`protocol_state`).
+    """
+
+    key = "split-wrapping-counter"
+    title = "split pages, switch copy skipped when a 2-bit counter wraps"
+    summary = ("The split design with a 2-bit switch counter that reads 0 as 'nothing to copy': "
+               "every fourth VTL switch leaves the shared GPRs behind.")
+    is_fix = False
+
+    def create(self, vp: int) -> VpStore:
+        """The split pages plus one byte of paravisor memory for the counter."""
+        store = super().create(vp)
+        store.pages.append(Page.new(vp, PageKind.BANK, layout_of(SWITCH_COUNTER), counts_as_page=False))
+        return store
+
+    def _counter(self, store: VpStore) -> Slot:
+        page = next(p for p in store.pages if p.layout.name == SWITCH_COUNTER.name)
+        return Slot(page, page.layout.row("switch_count"))
+
     def on_switch(self, store: VpStore, src: int, dst: int, mem: Memory) -> None:
-        """Copy the shared GPRs, but only for a switch between VTL 0 and VTL 1."""
-        if {src, dst} == {0, 1}:
+        """Count the switch (mod 4); copy unless the count wrapped to 0 (the bug)."""
+        counter = self._counter(store)
+        count = (counter.read() + 1) & 0x3
+        counter.write(count)  # paravisor memory, not a page access
+        if count != 0:
             super().on_switch(store, src, dst, mem)
+
+    def protocol_state(self, store: VpStore) -> tuple[object, ...]:
+        """The counter: two states with different counts have different futures."""
+        return (self._counter(store).read(),)
 
 
 #: Named variants the commands accept by key (``--design vtl-accessors``) but that the
 #: tables and charts of the registry do not show: each teaches one lesson (notebooks 03, 05).
 VARIANTS: dict[str, Design] = {
-    d.key: d for d in (AccessorDesign(), PageAccessorDesign(), TwoVtlSplitDesign())
+    d.key: d for d in (AccessorDesign(), PageAccessorDesign(), TwoVtlSplitDesign(),
+                        WrappingCounterSplitDesign())
 }
 
 

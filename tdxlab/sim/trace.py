@@ -9,7 +9,7 @@ properties; today one: ``{"lower_vtls": 3}`` (2 or 3, default 2).  The parsed tr
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,56 @@ def parse_trace(text: str, lower_vtls: int | None = None) -> Trace:
                 continue
         events.append(event_from_json(obj, number, count))
     return Trace(events, count, declared or lower_vtls is not None)
+
+
+class TraceStream:
+    """A trace file read one line at a time: iterating yields its events, never holding the file.
+
+    For traces too long to load (``tdxlab simulate`` on ten million events): the header, if
+    any, is read when the stream is made, so :attr:`lower_vtls` is known before the first
+    event.  Errors name the file and the line, as :func:`load_trace`'s do.
+    """
+
+    def __init__(self, path: str | Path, lower_vtls: int | None = None) -> None:
+        """Open ``path`` and read its header (``lower_vtls`` as in :func:`parse_trace`)."""
+        self.path = Path(path)
+        self.asked = None if lower_vtls is None else check_lower_vtls(lower_vtls)
+        self.lower_vtls = self.asked if self.asked is not None else DEFAULT_LOWER_VTLS
+        self._header_line: int | None = None
+        for number, obj in self._objects():
+            header = _header(obj, number)
+            if header is not None:
+                if self.asked is not None and header != self.asked:
+                    raise TraceError(f"header declares lower_vtls {header} but {self.asked} was asked for",
+                                     number, str(self.path))
+                self.lower_vtls, self._header_line = header, number
+            break
+
+    def _objects(self) -> Iterator[tuple[int, Any]]:
+        try:
+            with self.path.open(encoding="utf-8", newline="") as f:
+                for number, raw in enumerate(f, start=1):
+                    stripped = raw.strip()
+                    if not stripped or stripped.startswith("#"):
+                        continue
+                    try:
+                        yield number, decode_line(stripped, number)
+                    except TraceError as exc:
+                        raise TraceError(exc.reason, exc.line, str(self.path)) from None
+        except OSError as exc:
+            raise TraceError(f"cannot read trace {self.path}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise TraceError(f"trace {self.path} is not UTF-8 text") from None
+
+    def __iter__(self) -> Iterator[Event]:
+        """The events, parsed as they are read."""
+        for number, obj in self._objects():
+            if number == self._header_line:
+                continue
+            try:
+                yield event_from_json(obj, number, self.lower_vtls)
+            except TraceError as exc:
+                raise TraceError(exc.reason, exc.line, str(self.path)) from None
 
 
 def load_trace(path: str | Path, lower_vtls: int | None = None) -> Trace:

@@ -148,6 +148,7 @@ def state_key(sim: Simulation, reg: str) -> tuple[object, ...]:
     per_vp = []
     for i, vp in enumerate(sim.vps):
         per_vp.append((vp.current, tuple(sorted(vp.enabled)), bool(vp.pending), _flags(sim, i),
+                       sim.design.protocol_state(vp.store),
                        _canonical(_register_values(sim, i, reg), reset)))
     return tuple(sorted(per_vp))  # VPs are interchangeable
 
