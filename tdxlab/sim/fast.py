@@ -48,6 +48,7 @@ from tdxlab.sim.model import (
     positive_count,
     reset_value,
 )
+from tdxlab.sim.trace import lower_vtls_of
 
 #: Findings kept as objects unless asked otherwise; the rest are counted.
 DEFAULT_KEEP = 1_000
@@ -104,6 +105,54 @@ class PagePlan:
 
 
 @dataclass(frozen=True)
+class HotTables:
+    """The compiled facts in the shape the hot loop reads them, made once per compiled design.
+
+    ``single``: per VTL, its one observed run (``None`` when there are several); ``where``:
+    per VTL and register, (list index, truth segment, position); ``sets``: per VTL and
+    register, (list index, private?, every truth entry a write changes); ``others``: per VTL
+    and register, the other VTLs' truth positions; ``kind_of``: per VTL, the kind (index into
+    ``_KINDS``) of a wrong private value by the set of other VTLs holding it, as a bitmask;
+    ``writes_regs``: per VTL, whether its entry writes reach a register; then plan ids.
+    """
+
+    single: tuple[tuple[int, int] | None, ...]
+    where: tuple[dict[str, tuple[int, int, int]], ...]
+    sets: tuple[dict[str, tuple[int, bool, tuple[tuple[int, int, int], ...]]], ...]
+    others: tuple[dict[str, tuple[tuple[int, int, int], ...]], ...]
+    kind_of: tuple[tuple[int, ...], ...]
+    writes_regs: tuple[bool, ...]
+    entry_id: tuple[int, ...]
+    exit_id: tuple[int, ...]
+    exit_copy_id: tuple[int, ...]
+    entry_write_id: tuple[int, ...]
+    switch_id: dict[tuple[int, int], int]
+
+
+def _hot_tables(lower: int, private: frozenset[str], obs: list[dict[str, int]],
+                truth_pos: list[dict[str, tuple[int, int]]], segs: list[tuple[tuple[int, int], ...]],
+                entry_writes: tuple[tuple[tuple[int, int], ...], ...]) -> HotTables:
+    vtls = range(lower)
+
+    def targets(x: int, reg: str) -> tuple[tuple[int, int, int], ...]:
+        return tuple((v, *truth_pos[v][reg]) for v in ((x,) if reg in private else vtls))
+    def ids(kind: str) -> tuple[int, ...]:
+        return tuple(plan_id(kind, x, lower) for x in vtls)
+    observed = [frozenset(o.values()) for o in obs]
+    return HotTables(
+        tuple(s[0] if len(s) == 1 else None for s in segs),
+        tuple({r: (obs[x][r], *truth_pos[x][r]) for r in MODELLED} for x in vtls),
+        tuple({r: (obs[x][r], r in private, targets(x, r)) for r in MODELLED} for x in vtls),
+        tuple({r: tuple((o, *truth_pos[o][r]) for o in vtls if o != x) for r in MODELLED} for x in vtls),
+        tuple(tuple(_KIX[classify_private(x, [o for o in vtls if mask >> o & 1])[0]]
+                    for mask in range(1 << lower)) for x in vtls),
+        tuple(any(w in observed[x] for w, _ in entry_writes[x]) for x in vtls),
+        ids("entry"), ids("exit"), ids("exit-copy"), ids("entry-write"),
+        {(a, b): plan_id("switch", a * lower + b, lower) for a in vtls for b in vtls if a != b},
+    )
+
+
+@dataclass(frozen=True)
 class CompiledDesign:
     """A design's work as index plans over one value list per VP (see the module docstring)."""
 
@@ -112,8 +161,8 @@ class CompiledDesign:
     size: int  # entries in a VP's list (slots of every page, then hidden values)
     pages: tuple[PagePlan, ...]
     private: frozenset[str]  # the architectural private set (what the truth keeps per VTL)
+    slots: int  # list indices below this are page slots; the rest are values no page carries
     obs: tuple[dict[str, int], ...]  # per VTL: the list index each register is entered from
-    slot_backed: tuple[frozenset[int], ...]  # per VTL: obs indices that are page slots (not hidden)
     segs: tuple[tuple[tuple[int, int], ...], ...]  # per VTL: the observed indices as runs
     seg_regs: tuple[tuple[tuple[str, ...], ...], ...]  # per VTL: the register at each position
     truth_pos: tuple[dict[str, tuple[int, int]], ...]  # per VTL: register -> (segment, position)
@@ -123,7 +172,6 @@ class CompiledDesign:
     flush: tuple[tuple[int, bool] | None, ...]
     switch: dict[tuple[int, int], tuple[Run, ...]]
     pv: tuple[tuple[dict[str, int], ...], ...]  # [current][vtl] -> register -> list index
-    pv_is_slot: frozenset[int]
     init: tuple[tuple[tuple[int, int], ...], ...]  # per VTL: (index, value) written when it is enabled
     init_hidden: tuple[tuple[tuple[int, int], ...], ...]  # per VTL: hidden values set (no page access)
     flags: tuple[int | None, ...]
@@ -131,6 +179,7 @@ class CompiledDesign:
     bytes_per_run: tuple[int, ...]  # per VTL: bytes the paravisor copies and writes around one run
     bytes_per_switch: dict[tuple[int, int], int]
     entry_bytes: tuple[int, ...]  # per VTL: bytes the kernel/CPU loads on entry (and saves on exit)
+    hot: HotTables  # the same facts, shaped for the hot loop
 
     @property
     def copies_per_run(self) -> tuple[int, ...]:
@@ -279,8 +328,6 @@ def _compile(d: Design, lower_vtls: int) -> CompiledDesign:
     pv = tuple(tuple({reg: (at(ps) if (ps := d.pv_slot(store, cur, v, reg)) is not None
                             else hidden_index(v if reg in private else None, reg)) for reg in MODELLED}
                      for v in vtls) for cur in vtls)
-    pv_slots = frozenset(at(qs) for cur in vtls for v in vtls for reg in MODELLED
-                         if (qs := d.pv_slot(store, cur, v, reg)) is not None)
 
     def runs_of(pairs: list[tuple[Slot, Slot]], what: str) -> tuple[Run, ...]:
         return _merge([(at(a), at(b)) for a, b in pairs], what, d)
@@ -321,10 +368,11 @@ def _compile(d: Design, lower_vtls: int) -> CompiledDesign:
     per_switch = {k: sum(width[src + j] for src, _, n in runs for j in range(n)) for k, runs in switch_runs.items()}  # noqa: E501
     entry_bytes = tuple(sum(width[i] for i in backed[v]) for v in vtls)
     return CompiledDesign(
-        d, lower_vtls, size, tuple(pages), private, tuple(obs), tuple(backed), tuple(segs), tuple(seg_regs),
-        tuple(truth_pos), entry_runs, writes_c, exit_runs, tuple(flush), switch_runs, pv, pv_slots,
+        d, lower_vtls, size, tuple(pages), private, len(index), tuple(obs), tuple(segs), tuple(seg_regs),
+        tuple(truth_pos), entry_runs, writes_c, exit_runs, tuple(flush), switch_runs, pv,
         tuple(init), tuple(init_hidden), tuple(flags), {i: tuple(w) for i, w in writers.items()},
         tuple(per_run), per_switch, entry_bytes,
+        _hot_tables(lower_vtls, private, obs, truth_pos, segs, writes_c),
     )
 
 
@@ -493,36 +541,6 @@ class FastSimulation:
         self.kept: list[Violation] = []
         self.runs = [0] * self.lower_vtls
         self.switches = [0] * (self.lower_vtls * self.lower_vtls)
-        c = self.compiled
-        self._classified: dict[tuple[int, tuple[int, ...]], int] = {}  # (vtl, owners) -> kind index
-        self._where = tuple({reg: (c.obs[x][reg], *c.truth_pos[x][reg]) for reg in MODELLED}
-                            for x in range(self.lower_vtls))
-        # Constants of the hot loop, made once: the single observed run per VTL, the other
-        # VTLs' truth positions per register, the kind of a wrong private value by VTL and the
-        # set of other VTLs holding it (a bitmask), whether entry writes reach a register, plan ids.
-        lower, truth_pos = c.lower_vtls, c.truth_pos
-        observed = [frozenset(o.values()) for o in c.obs]
-        self._loop = (
-            tuple(s[0] if len(s) == 1 else None for s in c.segs),
-            tuple({r: tuple((o, *truth_pos[o][r]) for o in range(lower) if o != x) for r in MODELLED}
-                  for x in range(lower)),
-            tuple(tuple(_KIX[classify_private(x, [o for o in range(lower) if mask >> o & 1])[0]]
-                        for mask in range(1 << lower)) for x in range(lower)),
-            [any(w in observed[x] for w, _ in c.entry_writes[x]) for x in range(lower)],
-            [plan_id("entry", x, lower) for x in range(lower)],
-            [plan_id("exit", x, lower) for x in range(lower)],
-            [plan_id("exit-copy", x, lower) for x in range(lower)],
-            [plan_id("entry-write", x, lower) for x in range(lower)],
-        )
-        # Per VTL and register: where a set lands, and which truth entries it changes.
-        self._sets = tuple({reg: (c.obs[x][reg], reg in c.private, self._truth_targets(x, reg))
-                            for reg in MODELLED} for x in range(self.lower_vtls))
-
-    def _truth_targets(self, vtl: int, reg: str) -> tuple[tuple[int, int, int], ...]:
-        """(vtl, segment, position) of every truth entry a write of ``vtl``'s ``reg`` changes."""
-        c = self.compiled
-        vtls = (vtl,) if reg in c.private else tuple(range(self.lower_vtls))
-        return tuple((v, *c.truth_pos[v][reg]) for v in vtls)
 
     # --- state of one VP ------------------------------------------------------------------------
     def _pages_of(self, index: int, values: list[int], top: int) -> tuple[PageSnapshot, ...]:
@@ -626,12 +644,13 @@ class FastSimulation:
         vps, n_vps, lower = self.vps, self.vp_count, self.lower_vtls
         entry, exit_, writes, flush, switch = c.entry, c.exit, c.entry_writes, c.flush, c.switch
         segs, flags_at, pv_at, truth_pos = c.segs, c.flags, c.pv, c.truth_pos
-        kept, keep, where_all, private = self.kept, self.keep, self._where, c.private
-        single, others, kind_of, writes_regs, e_id, x_id, xc_id, ew_id = self._loop
-        sets, history = self._sets, self.steps
+        kept, keep, hot = self.kept, self.keep, c.hot
+        single, where_all, sets, writes_regs = hot.single, hot.where, hot.sets, hot.writes_regs
+        e_id, x_id, xc_id, ew_id, sw_id = (
+            hot.entry_id, hot.exit_id, hot.exit_copy_id, hot.entry_write_id, hot.switch_id)
+        history = self.steps
         last: dict[int, tuple[list[int], list[list[list[int]]], tuple[int, ...]]] = {}  # per VP: latest snapshot  # noqa: E501
         runs, switches = self.runs, self.switches
-        plans = {k: v for k, v in switch.items()}
         RUN, SET, CALL, RET, INTR = Op.RUN, Op.SET, Op.VTL_CALL, Op.VTL_RETURN, Op.INTERRUPT
         PV_GET, PV_SET, ENABLE = Op.PV_GET, Op.PV_SET, Op.ENABLE_VTL
         shift = VM_INDEX_SHIFT
@@ -689,17 +708,7 @@ class FastSimulation:
                                 truth, where = vp.truth[x], where_all[x]
                                 for reg in log[seen:]:
                                     idx, k, j = where[reg]
-                                    got = m[idx]
-                                    if got == truth[k][j]:
-                                        new = None
-                                    elif reg in private:  # whose value it is: a bit per owning VTL
-                                        mask = 0
-                                        for o, ok_, oj in others[x][reg]:
-                                            if o in vp.enabled and vp.truth[o][ok_][oj] == got:
-                                                mask |= 1 << o
-                                        new = kind_of[x][mask]
-                                    else:
-                                        new = _STALE
+                                    new = None if m[idx] == truth[k][j] else self._kind(vp, x, reg)
                                     old = wrong.get(reg)
                                     if new != old:
                                         _flush(self, known)
@@ -768,7 +777,7 @@ class FastSimulation:
                         raise self._reject(vp, event)
                     if dst != src:
                         m = vp.m
-                        plan = plans[(src, dst)]
+                        plan = switch[(src, dst)]
                         if plan:
                             if vp.wrong:
                                 vp.forget(self)
@@ -777,7 +786,7 @@ class FastSimulation:
                                     m[d] = m[s]
                                 else:
                                     m[d:d + n] = m[s:s + n]
-                            vp.stamps[plan_id("switch", src * lower + dst, lower)] = step
+                            vp.stamps[sw_id[(src, dst)]] = step
                         vp.current = dst
                         switches[src * lower + dst] += 1
                         if op is RET and not event.fast:
@@ -796,7 +805,7 @@ class FastSimulation:
                         idx = pv_at[vp.current][v][reg]
                         k, j = truth_pos[v][reg]
                         if vp.m[idx] != vp.truth[v][k][j]:
-                            self._finding(vp, v, reg, vp.m[idx], idx, idx in c.pv_is_slot, step,
+                            self._finding(vp, v, reg, vp.m[idx], idx, idx < c.slots, step,
                                           AccessKind.PV_GET)
                 elif op is ENABLE:
                     v = event.vtl
@@ -821,7 +830,7 @@ class FastSimulation:
     # --- the slow paths ---------------------------------------------------------------------------
     def _pv_write(self, vp: _FastVp, vtl: int, reg: str, value: int, step: int) -> None:
         """The paravisor sets ``vtl``'s ``reg`` (Simulation._pv_write): the truth, then its home."""
-        _, is_private, targets = self._sets[vtl][reg]
+        _, is_private, targets = self.compiled.hot.sets[vtl][reg]
         for v, k, j in targets:
             vp.truth[v][k][j] = value
         if not is_private:
@@ -830,7 +839,7 @@ class FastSimulation:
             vp.log.append(reg)
         idx = self.compiled.pv[vp.current][vtl][reg]
         vp.m[idx] = value
-        if idx in self.compiled.pv_is_slot:
+        if idx < self.compiled.slots:
             vp.wstep[idx] = step
 
     def _cause(self, vp: _FastVp, idx: int) -> int | None:
@@ -865,7 +874,7 @@ class FastSimulation:
             if fl is not None and (vp.m[fl] >> VM_INDEX_SHIFT) & 0x3 != vtl + 1:
                 self._flag_finding(vp, vtl, step)
             return
-        m, backed = vp.m, c.slot_backed[vtl]
+        m = vp.m
         wrong: list[tuple[int, str, int]] = []
         for (a, b), t, regs in zip(c.segs[vtl], vp.truth[vtl], c.seg_regs[vtl], strict=True):
             seen = m[a:b]
@@ -874,23 +883,23 @@ class FastSimulation:
         if len(self.kept) < self.keep:
             wrong.sort()  # the reference's order (catalogue order), for the findings kept
         for _, reg, idx in wrong:
-            self._finding(vp, vtl, reg, m[idx], idx, idx in backed, step, AccessKind.ENTRY)
+            self._finding(vp, vtl, reg, m[idx], idx, idx < c.slots, step, AccessKind.ENTRY)
         self._flag_finding(vp, vtl, step)
 
     def _kind(self, vp: _FastVp, vtl: int, reg: str) -> int | None:
         """The kind (index into ``_KINDS``) of ``vtl``'s finding in ``reg`` now; ``None``: right value."""
         c = self.compiled
-        got = vp.m[c.obs[vtl][reg]]
-        k, j = c.truth_pos[vtl][reg]
+        idx, k, j = c.hot.where[vtl][reg]
+        got = vp.m[idx]
         if got == vp.truth[vtl][k][j]:
             return None
         if reg not in c.private:
             return _STALE
-        owners = tuple(o for o in sorted(vp.enabled) if o != vtl and self._expected(vp, o, reg) == got)
-        kind = self._classified.get((vtl, owners))
-        if kind is None:
-            kind = self._classified[(vtl, owners)] = _KIX[classify_private(vtl, owners)[0]]
-        return kind
+        mask = 0  # whose value it is: a bit per other enabled VTL holding it
+        for o, ok, oj in c.hot.others[vtl][reg]:
+            if o in vp.enabled and vp.truth[o][ok][oj] == got:
+                mask |= 1 << o
+        return c.hot.kind_of[vtl][mask]
 
     def _count_entry(self, vp: _FastVp, vtl: int) -> None:
         """Start counting one VTL's findings without making them.
@@ -968,8 +977,6 @@ def fast_simulate(design: str | Design, events: Iterable[Event], vps: int | None
 
     ``vps`` defaults to what a list of events uses; an iterator (a streamed file) needs it.
     """
-    from tdxlab.sim.trace import lower_vtls_of
-
     count = lower_vtls_of(events, lower_vtls) if not isinstance(events, Iterator) else (
         lower_vtls or DEFAULT_LOWER_VTLS)
     if lower_vtls is not None and count != lower_vtls:

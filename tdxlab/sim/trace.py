@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,12 @@ def lower_vtls_of(events: Iterable[Event], default: int | None = None) -> int:
     return DEFAULT_LOWER_VTLS if default is None else default
 
 
-def _header(obj: Any, line: int) -> int | None:
-    """The ``lower_vtls`` of a header object, or ``None`` when ``obj`` is not a header."""
+def _header(obj: Any, line: int, asked: int | None) -> int | None:
+    """The ``lower_vtls`` of a header object, or ``None`` when ``obj`` is not a header.
+
+    ``asked`` (from ``--lower-vtls`` or the API) must agree with the header, so one trace
+    never means two partitions.
+    """
     if not isinstance(obj, dict) or "op" in obj or "lower_vtls" not in obj:
         return None
     extra = sorted(set(obj) - set(HEADER_KEYS))
@@ -47,39 +52,46 @@ def _header(obj: Any, line: int) -> int | None:
         raise TraceError(f"header: unexpected key(s) {', '.join(map(repr, extra))} "
                          f"(known: {', '.join(HEADER_KEYS)})", line)
     try:
-        return check_lower_vtls(obj["lower_vtls"], "header: lower_vtls")
+        count = check_lower_vtls(obj["lower_vtls"], "header: lower_vtls")
     except ValueError as exc:
         raise TraceError(str(exc), line) from None
+    if asked is not None and count != asked:
+        raise TraceError(f"header declares lower_vtls {count} but {asked} was asked for", line)
+    return count
+
+
+def _objects(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
+    """(line number, decoded JSON) of every line that is neither blank nor a ``#`` comment.
+
+    The one line loop both readers share: :func:`parse_trace` over a string's lines and
+    :class:`TraceStream` over a file's, so both number lines and skip comments alike.
+    """
+    for number, raw in enumerate(lines, start=1):
+        stripped = raw.strip()
+        if stripped and not stripped.startswith("#"):
+            yield number, decode_line(stripped, number)
 
 
 def parse_trace(text: str, lower_vtls: int | None = None) -> Trace:
     """Parse a whole trace; blank lines and lines starting with ``#`` are ignored.
 
     ``lower_vtls`` (from ``--lower-vtls`` or the API) applies when the trace has no header;
-    a header that says otherwise is an error, so one trace never means two partitions.
+    a header that says otherwise is an error.
     """
-    if lower_vtls is not None:
-        lower_vtls = check_lower_vtls(lower_vtls)
+    asked = None if lower_vtls is None else check_lower_vtls(lower_vtls)
+    count = asked if asked is not None else DEFAULT_LOWER_VTLS
+    declared = asked is not None
     events: list[Event] = []
-    count = lower_vtls if lower_vtls is not None else DEFAULT_LOWER_VTLS
-    declared = False
-    first = True
-    for number, raw in enumerate(text.splitlines(), start=1):
-        stripped = raw.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        obj = decode_line(stripped, number)
-        if first:
-            first = False
-            header = _header(obj, number)
-            if header is not None:
-                if lower_vtls is not None and header != lower_vtls:
-                    raise TraceError(f"header declares lower_vtls {header} but {lower_vtls} was asked for",
-                                     number)
-                count, declared = header, True
-                continue
-        events.append(event_from_json(obj, number, count))
-    return Trace(events, count, declared or lower_vtls is not None)
+    objects = _objects(text.splitlines())
+    for number, obj in objects:  # the first object: a header, or the first event
+        header = _header(obj, number, asked)
+        if header is None:
+            events.append(event_from_json(obj, number, count))
+        else:
+            count, declared = header, True
+        break
+    events.extend(event_from_json(obj, number, count) for number, obj in objects)
+    return Trace(events, count, declared)
 
 
 class TraceStream:
@@ -96,40 +108,38 @@ class TraceStream:
         self.asked = None if lower_vtls is None else check_lower_vtls(lower_vtls)
         self.lower_vtls = self.asked if self.asked is not None else DEFAULT_LOWER_VTLS
         self._header_line: int | None = None
-        for number, obj in self._objects():
-            header = _header(obj, number)
-            if header is not None:
-                if self.asked is not None and header != self.asked:
-                    raise TraceError(f"header declares lower_vtls {header} but {self.asked} was asked for",
-                                     number, str(self.path))
-                self.lower_vtls, self._header_line = header, number
-            break
+        with self._naming():
+            for number, obj in _objects(self._lines()):
+                header = _header(obj, number, self.asked)
+                if header is not None:
+                    self.lower_vtls, self._header_line = header, number
+                break
 
-    def _objects(self) -> Iterator[tuple[int, Any]]:
+    def _lines(self) -> Iterator[str]:
         try:
             with self.path.open(encoding="utf-8", newline="") as f:
-                for number, raw in enumerate(f, start=1):
-                    stripped = raw.strip()
-                    if not stripped or stripped.startswith("#"):
-                        continue
-                    try:
-                        yield number, decode_line(stripped, number)
-                    except TraceError as exc:
-                        raise TraceError(exc.reason, exc.line, str(self.path)) from None
+                yield from f
         except OSError as exc:
             raise TraceError(f"cannot read trace {self.path}: {exc.strerror}") from None
         except UnicodeDecodeError:
             raise TraceError(f"trace {self.path} is not UTF-8 text") from None
 
+    @contextmanager
+    def _naming(self) -> Iterator[None]:
+        """Errors on a line of the file name the file too."""
+        try:
+            yield
+        except TraceError as exc:
+            if exc.line is None:
+                raise
+            raise TraceError(exc.reason, exc.line, str(self.path)) from None
+
     def __iter__(self) -> Iterator[Event]:
         """The events, parsed as they are read."""
-        for number, obj in self._objects():
-            if number == self._header_line:
-                continue
-            try:
-                yield event_from_json(obj, number, self.lower_vtls)
-            except TraceError as exc:
-                raise TraceError(exc.reason, exc.line, str(self.path)) from None
+        with self._naming():
+            for number, obj in _objects(self._lines()):
+                if number != self._header_line:
+                    yield event_from_json(obj, number, self.lower_vtls)
 
 
 def load_trace(path: str | Path, lower_vtls: int | None = None) -> Trace:
