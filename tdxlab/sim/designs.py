@@ -25,7 +25,6 @@ Adding a design is one class here (or in the caller's own module) and one
 
 from __future__ import annotations
 
-import copy
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -151,11 +150,15 @@ class Design(ABC):
         add_private: Iterable[str] = (),
         drop_private: Iterable[str] = (),
     ) -> Design:
-        """A copy of this design with registers moved between per-VTL and shared handling."""
-        new = copy.copy(self)
-        Design.__init__(new, (self.private | set(add_private)) - set(drop_private), key,
-                        title or f"{self.title} (variant {key})")
-        return new
+        """A copy of this design with registers moved between per-VTL and shared handling.
+
+        A design spec that changes only classes (:func:`tdxlab.sim.declared.variant_of`): each
+        moved register gets its class's default home and copy on this design's pages, the
+        same mechanism as a design file.
+        """
+        from tdxlab.sim.declared import variant_of  # declared builds on this module's bases
+
+        return variant_of(self, key, title, add_private, drop_private)
 
     @property
     def is_variant(self) -> bool:
@@ -181,6 +184,14 @@ class Design(ABC):
     def paravisor_slot(self, store: VpStore, vtl: int, reg: str) -> Slot | None:
         """Where the paravisor keeps ``vtl``'s value of ``reg`` while that VTL is not running."""
         return store.bank.get(vtl, {}).get(reg) or store.slots[vtl].get(reg)
+
+    def reset_slot(self, store: VpStore, vtl: int, reg: str) -> Slot | None:
+        """Where ``vtl``'s reset value of ``reg`` is written when the VTL is enabled.
+
+        Where the paravisor keeps it (:meth:`paravisor_slot`), unless the design keeps the
+        running VTL's value elsewhere (a lazily switched bank: VTL 0 runs from the start).
+        """
+        return self.paravisor_slot(store, vtl, reg)
 
     def pv_slot(self, store: VpStore, current: int, vtl: int, reg: str) -> Slot | None:
         """Where the paravisor's accessor for ``vtl``'s ``reg`` reads and writes (``pv_get``/``pv_set``).
@@ -285,8 +296,12 @@ class SharedPageDesign(Design):
                "entered VTL's private registers in, and after every exit copies them out (#778).")
     style_of = DesignStyle(OKABE_ITO["blue"], "o", "-")  # OpenVMM today: the calm reference colour
 
+    def banked(self) -> frozenset[str]:
+        """Registers with a per-VTL bank in paravisor memory (the private set; a design file may differ)."""
+        return self.private
+
     def _bank_decl(self) -> StructDecl:
-        banked = [r for r in PLACEABLE if r in self.private]
+        banked = [r for r in PLACEABLE if r in self.banked()]
         base = layout_of(TDX_PRIVATE_REGS)
         if set(banked) <= set(base.registers()):
             return TDX_PRIVATE_REGS
@@ -314,11 +329,12 @@ class SharedPageDesign(Design):
         """Both VTLs use the run page's slots; each VTL gets its own bank."""
         run = store.pages[0]
         store.slots[vtl] = _slot_map(run, "context.", PLACEABLE)
-        if self.private:
+        banked = self.banked()
+        if banked:
             bank = Page.new(store.vp, PageKind.BANK, layout_of(self._bank_decl()), vtl, counts_as_page=False)
             store.pages.append(bank)
             slots = _slot_map(bank, "", PLACEABLE)
-            store.bank[vtl] = {r: s for r, s in slots.items() if r in self.private}
+            store.bank[vtl] = {r: s for r, s in slots.items() if r in banked}
 
     def entry_copies(self, store: VpStore, vtl: int) -> list[tuple[Slot, Slot]]:
         """``write_private_regs``: the entered VTL's bank -> the run page."""
@@ -326,7 +342,7 @@ class SharedPageDesign(Design):
 
     def entry_writes(self, store: VpStore, vtl: int) -> list[tuple[Slot, int]]:
         """Naive (flags not banked) names the VM to enter in the run page's flags."""
-        if "vm_flags" in self.private:
+        if "vm_flags" in self.banked():
             return []
         return [(store.slots[vtl]["vm_flags"], entry_flags(vtl, False))]
 
@@ -383,11 +399,12 @@ class SplitDesign(Design):
         store.pages.append(page)
         own = _slot_map(page, "context.", PLACEABLE)
         shared = _slot_map(store.pages[0], "context.", PLACEABLE)
-        slots = {}
-        for reg in PLACEABLE:
-            in_own = reg in self.private or reg in BUFFER_REGS or reg == "vm_flags" or reg not in shared
-            slots[reg] = own[reg] if in_own else shared[reg]
-        store.slots[vtl] = slots
+        store.slots[vtl] = {reg: own[reg] if self.in_own_page(reg, shared) else shared[reg]
+                            for reg in PLACEABLE}
+
+    def in_own_page(self, reg: str, shared: dict[str, Slot]) -> bool:
+        """True when ``reg`` lives in each VTL's page: private, in the entry buffer, or not shared."""
+        return reg in self.private or reg in BUFFER_REGS or reg == "vm_flags" or reg not in shared
 
     def switch_copied(self, store: VpStore) -> list[str]:
         """Shared registers that live in per-VTL pages (by the buffer constraint or by variant).

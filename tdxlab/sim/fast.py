@@ -65,19 +65,47 @@ _HOOKS = ("before_entry", "after_exit", "on_switch")
 _NO_VTL = frozenset(op for op in Op if "vtl" not in op.fields)
 
 
-def _merge(pairs: list[tuple[int, int]], what: str, design: Design) -> tuple[Run, ...]:
-    """(src, dst) index pairs as few contiguous runs; a plan that reads what it writes is refused."""
-    dsts = [d for _, d in pairs]
-    if len(set(dsts)) != len(dsts) or set(dsts) & {s for s, _ in pairs}:
-        raise NotCompilable(f"design {design.key}: {what} copies into a slot it also reads or writes "
-                            "twice; the order of its copies matters, so it cannot be merged")
+def _merge(pairs: list[tuple[int, int]]) -> tuple[Run, ...]:
+    """(src, dst) index pairs, in their declared order, as few contiguous runs.
+
+    Pairs are cut into phases where order matters: a pair starts a new phase when it reads a
+    slot the phase wrote, or writes one the phase read or wrote (a lazy bank's switch saves
+    the run page, then loads it).  Within a phase the copies are independent, so they merge
+    into runs sorted by destination; the phases run in order, as the reference engine runs
+    the pairs.
+    """
+    phases: list[list[tuple[int, int]]] = []
+    reads: set[int] = set()
+    writes: set[int] = set()
+    for s, d in pairs:
+        if not phases or s in writes or d in writes or d in reads:
+            phases.append([])
+            reads, writes = set(), set()
+        phases[-1].append((s, d))
+        reads.add(s)
+        writes.add(d)
     runs: list[list[int]] = []
-    for s, d in sorted(pairs, key=lambda p: p[1]):
-        if runs and runs[-1][0] + runs[-1][2] == s and runs[-1][1] + runs[-1][2] == d:
-            runs[-1][2] += 1
-        else:
-            runs.append([s, d, 1])
+    for phase in phases:
+        first = len(runs)
+        for s, d in sorted(phase, key=lambda p: p[1]):
+            if len(runs) > first and runs[-1][0] + runs[-1][2] == s and runs[-1][1] + runs[-1][2] == d:
+                runs[-1][2] += 1
+            else:
+                runs.append([s, d, 1])
     return tuple((s, d, n) for s, d, n in runs)
+
+
+def _expand(pairs: list[tuple[Slot, Slot]]) -> list[tuple[Slot, Slot]]:
+    """Copy pairs with each block copy (a row holding several registers) as its registers' pairs."""
+    out = []
+    for a, b in pairs:
+        if a.row.register is not None:
+            out.append((a, b))
+            continue
+        into = {r.register: r for r in b.page.layout.rows_in(b.start, b.end) if r.register is not None}
+        out += [(Slot(a.page, r), Slot(b.page, into[r.register]))
+                for r in a.page.layout.rows_in(a.start, a.end) if r.register is not None]
+    return out
 
 
 def _segments(indices: list[int]) -> tuple[tuple[int, int], ...]:
@@ -228,9 +256,14 @@ def _compile(d: Design, lower_vtls: int) -> CompiledDesign:
             since.setdefault(p.name, v)
     private = frozenset(r for r in MODELLED if arch_owner(r, d.platform) is Owner.PRIVATE)
 
-    entry = {v: d.entry_copies(store, v) for v in vtls}
-    exit_ = {v: d.exit_copies(store, v) for v in vtls}
-    switch = {(a, b): d.switch_copies(store, a, b) for a in vtls for b in vtls if a != b}
+    declared_entry = {v: d.entry_copies(store, v) for v in vtls}
+    declared_exit = {v: d.exit_copies(store, v) for v in vtls}
+    declared_switch = {(a, b): d.switch_copies(store, a, b) for a in vtls for b in vtls if a != b}
+    # A block copy (a whole FXSAVE image) is its registers' copies here; its bytes, below,
+    # are the block's, as the reference engine's memory log counts them.
+    entry = {v: _expand(p) for v, p in declared_entry.items()}
+    exit_ = {v: _expand(p) for v, p in declared_exit.items()}
+    switch = {k: _expand(p) for k, p in declared_switch.items()}
     # Registers the design treats alike sit next to each other in every page: order each
     # page's slots by the plans their register takes part in, so copies merge into runs.
     plans = [*entry.values(), *exit_.values(), *switch.values()]
@@ -261,6 +294,7 @@ def _compile(d: Design, lower_vtls: int) -> CompiledDesign:
         note(served[0] if served else None)
         for reg in (*MODELLED, "vm_flags"):
             note(d.paravisor_slot(store, v, reg))
+            note(d.reset_slot(store, v, reg))
             for cur in vtls:
                 note(d.pv_slot(store, cur, v, reg))
     for plan in switch.values():
@@ -312,12 +346,12 @@ def _compile(d: Design, lower_vtls: int) -> CompiledDesign:
         for reg in MODELLED:  # Simulation._initialise_vtl: VTL 0 writes everything, a later VTL its private set  # noqa: E501
             if v > 0 and reg not in private:
                 continue
-            home = d.paravisor_slot(store, v, reg)
+            home = d.reset_slot(store, v, reg)
             if home is None:
                 quiet.append((hidden_index(v if reg in private else None, reg), reset_value(reg)))
             else:
                 writes.append((at(home), reset_value(reg)))
-        home = d.paravisor_slot(store, v, "vm_flags")
+        home = d.reset_slot(store, v, "vm_flags")
         if home is not None:
             writes.append((at(home), entry_flags(v, True)))
         init.append(tuple(writes))
@@ -329,12 +363,12 @@ def _compile(d: Design, lower_vtls: int) -> CompiledDesign:
                             else hidden_index(v if reg in private else None, reg)) for reg in MODELLED}
                      for v in vtls) for cur in vtls)
 
-    def runs_of(pairs: list[tuple[Slot, Slot]], what: str) -> tuple[Run, ...]:
-        return _merge([(at(a), at(b)) for a, b in pairs], what, d)
+    def runs_of(pairs: list[tuple[Slot, Slot]]) -> tuple[Run, ...]:
+        return _merge([(at(a), at(b)) for a, b in pairs])
 
-    entry_runs = tuple(runs_of(entry[v], f"entry of VTL {v}") for v in vtls)
-    exit_runs = tuple(runs_of(exit_[v], f"exit of VTL {v}") for v in vtls)
-    switch_runs = {k: runs_of(p, f"switch {k[0]}->{k[1]}") for k, p in switch.items()}
+    entry_runs = tuple(runs_of(entry[v]) for v in vtls)
+    exit_runs = tuple(runs_of(exit_[v]) for v in vtls)
+    switch_runs = {k: runs_of(p) for k, p in switch.items()}
     writes_c = tuple(tuple((at(s), val) for s, val in d.entry_writes(store, v)) for v in vtls)
     flush = []
     for v in vtls:
@@ -361,11 +395,9 @@ def _compile(d: Design, lower_vtls: int) -> CompiledDesign:
                 writers.setdefault(i, []).append(plan_id("switch", sa * L + sb, L))
 
     width = {i: sz for p in pages for i, _, sz in p.rows}
-    per_run = []
-    for v in vtls:
-        moved = sum(width[src + k] for src, _, n in (*entry_runs[v], *exit_runs[v]) for k in range(n))
-        per_run.append(moved + sum(width[i] for i, _ in writes_c[v]))
-    per_switch = {k: sum(width[src + j] for src, _, n in runs for j in range(n)) for k, runs in switch_runs.items()}  # noqa: E501
+    per_run = [sum(a.size for a, _ in (*declared_entry[v], *declared_exit[v]))
+               + sum(width[i] for i, _ in writes_c[v]) for v in vtls]
+    per_switch = {k: sum(a.size for a, _ in pairs) for k, pairs in declared_switch.items()}
     entry_bytes = tuple(sum(width[i] for i in backed[v]) for v in vtls)
     return CompiledDesign(
         d, lower_vtls, size, tuple(pages), private, len(index), tuple(obs), tuple(segs), tuple(seg_regs),

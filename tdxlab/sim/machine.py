@@ -256,7 +256,7 @@ class Simulation:
             if not private and not shared_too:
                 continue
             value = vp.truth.expected(vtl, reg, private)
-            slot = self.design.paravisor_slot(vp.store, vtl, reg)
+            slot = self.design.reset_slot(vp.store, vtl, reg)
             if slot is None and private:
                 hidden[reg] = value
             elif slot is None:  # e.g. MXCSR_MASK on SNP: not in the VMSA, one value per VP
@@ -264,7 +264,7 @@ class Simulation:
             else:
                 self.mem.write(Actor.PARAVISOR, slot, value)
         vp.hidden[vtl] = hidden
-        flags = self.design.paravisor_slot(vp.store, vtl, "vm_flags")
+        flags = self.design.reset_slot(vp.store, vtl, "vm_flags")
         if flags is not None:  # OV TdxPrivateRegs::new: vm_index = VTL + 1, a TLB flush pending
             self.mem.write(Actor.PARAVISOR, flags, entry_flags(vtl, True))
 

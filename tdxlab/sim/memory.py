@@ -33,6 +33,7 @@ class PageKind(Enum):
     VTL_CONTEXT = ("per-VTL context page (kernel-shared)", "vtl")
     VMSA = ("VMSA page", "vmsa")
     BANK = ("paravisor memory (private-register bank)", "bank")
+    EXTRA = ("extra page a design file declares (kernel-shared)", "extra")
 
     def __init__(self, label: str, short: str) -> None:
         self.label = label
@@ -157,11 +158,15 @@ class Memory:
         slot.write(value)
 
     def copy(self, actor: Actor, src: Slot, dst: Slot) -> None:
-        """Copy one register from ``src`` to ``dst`` (both logged as a copy)."""
+        """Copy one register, or one block of them, from ``src`` to ``dst`` (both logged as a copy)."""
         if self.log is not None:
             self._note(actor, False, src, True)
             self._note(actor, True, dst, True)
         self.last_writer[(dst.page.name, dst.start)] = self.step
+        if dst.row.register is None:  # a block (an FXSAVE image): every register in it was written
+            for row in dst.page.layout.rows_in(dst.start, dst.end):
+                if row.register is not None:
+                    self.last_writer[(dst.page.name, row.offset)] = self.step
         dst.page.data[dst.start : dst.end] = src.page.data[src.start : src.end]
 
     def take(self) -> list[Access]:
