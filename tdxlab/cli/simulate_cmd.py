@@ -18,6 +18,7 @@ from tdxlab.cli.args import comma_list, int_at_least, lower_vtls_arg, one_of, po
 from tdxlab.cli.progress import progress
 from tdxlab.scenarios import SCENARIOS, get_scenario
 from tdxlab.sim.checker import Severity, by_severity
+from tdxlab.sim.design_file import load_design_file
 from tdxlab.sim.designs import DESIGNS, Design, get_design
 from tdxlab.sim.events import Event, TraceError
 from tdxlab.sim.machine import SimResult, Simulation
@@ -68,7 +69,9 @@ def register(sub: Any) -> None:
 
 
 def variant_args(p: argparse.ArgumentParser) -> None:
-    """``--add-private``/``--drop-private``: a variant of ``--design`` in one line (shared by verify)."""
+    """``--design-file``, ``--add-private`` and ``--drop-private`` (shared by simulate, check, verify)."""
+    p.add_argument("--design-file", metavar="FILE",
+                   help="a design file (TOML, docs/design-file.md) instead of --design")
     p.add_argument("--add-private", default="", metavar="REGS",
                    help="comma-separated registers the design should (also) keep per VTL")
     p.add_argument("--drop-private", default="", metavar="REGS",
@@ -90,10 +93,18 @@ def _regs(raw: str, flag: str) -> set[str]:
 
 
 def design_of(args: argparse.Namespace) -> Design:
-    """The design ``--design`` names, with ``--add-private``/``--drop-private`` applied."""
-    if not args.design:
-        raise UsageError(f"--design is required (one of {', '.join(DESIGNS)})")
-    design = get_design(args.design)
+    """The design ``--design`` names or ``--design-file`` declares, with ``--add/--drop-private`` applied."""
+    design_file = getattr(args, "design_file", None)
+    if args.design and design_file is not None:
+        raise UsageError("give one of --design NAME or --design-file FILE, not both")
+    if design_file is not None:
+        if not design_file.strip():
+            raise UsageError("--design-file: empty path")
+        design = load_design_file(design_file)
+    elif not args.design:
+        raise UsageError(f"--design or --design-file is required (designs: {', '.join(DESIGNS)})")
+    else:
+        design = get_design(args.design)
     add = _regs(args.add_private, "--add-private")
     drop = _regs(args.drop_private, "--drop-private")
     if add or drop:
