@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tdxlab.sim.designs import DESIGNS, VARIANTS
+from tdxlab.sim.design_file import load_design_file, shipped_design_files
+from tdxlab.sim.designs import DESIGNS, VARIANTS, get_design
 from tdxlab.sim.events import Event, Op, TraceError
 from tdxlab.sim.fast import FastSimulation, NotCompilable, compile_design, fast_simulate
 from tdxlab.sim.machine import Simulation
@@ -26,11 +27,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from bench_simulator import random_trace
 
 COMPILABLE = [k for k in (*DESIGNS, *VARIANTS) if k != "split-wrapping-counter"]
+#: The shipped design files (docs/design-file.md): lazy bank, FX page, FX per VTL with block copies.
+SHIPPED_FILES = list(shipped_design_files())
 
 
 @pytest.mark.parametrize("lower", [2, 3])
-@pytest.mark.parametrize("design", COMPILABLE)
-def test_both_engines_agree_on_pages_truth_and_findings(design: str, lower: int) -> None:
+@pytest.mark.parametrize("name", COMPILABLE + SHIPPED_FILES)
+def test_both_engines_agree_on_pages_truth_and_findings(name: str, lower: int) -> None:
+    files = shipped_design_files()
+    design = load_design_file(files[name]) if name in files else get_design(name)
     events = random_trace(2_000, 4, seed=11 + lower, lower_vtls=lower)
     ref = Simulation(design, 4, record=False, lower_vtls=lower)
     ref.run(events)

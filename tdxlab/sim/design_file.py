@@ -193,10 +193,9 @@ def build_spec(spec: DesignSpec, text: str = "") -> Design:
     try:
         return build(spec)
     except SpecError as exc:
-        line = exc.line
-        if line is None and exc.key:
-            lines = key_lines(text)
-            line = lines.get(exc.key) or lines.get(exc.key.split(".", 1)[0])
+        lines = key_lines(text)
+        key = exc.key or ""
+        line = lines.get(key) or exc.line or lines.get(key.split(".", 1)[0])  # the key, its rule, its table
         raise DesignFileError(exc.reason, spec.source, line, exc.key) from None
 
 
