@@ -42,7 +42,8 @@ from tdxlab.cost.constants import (
     unverified_names,
 )
 from tdxlab.cost.sweep import break_evens, sweep
-from tdxlab.sim.designs import DESIGNS
+from tdxlab.sim.design_file import load_design_file
+from tdxlab.sim.designs import DESIGNS, Design, get_design
 
 #: CSV/JSON columns, the issue's required ones first (``lower_vtls`` names the partition the
 #: memory and copy columns are for; ``bytes_copied_per_switch`` came later, so it is last and
@@ -65,7 +66,7 @@ def register(sub: Any) -> None:
         "design, from counts derived from the simulator's memory log. The entry round trips are "
         "UNVERIFIED stand-ins (VMX figures); see --constants.",
     )
-    p.add_argument("--designs", default=",".join(DESIGNS), help=f"comma-separated ({', '.join(DESIGNS)})")
+    add_design_args(p)
     p.add_argument("--vps", default="1", help="comma-separated VP counts (default 1)")
     p.add_argument("--lower-vtls", default="2",
                    help="comma-separated lower-VTL counts of the partition, 2 or 3 (default 2)")
@@ -80,6 +81,42 @@ def register(sub: Any) -> None:
     p.set_defaults(func=_cost)
 
 
+def add_design_args(p: argparse.ArgumentParser) -> None:
+    """``--designs`` and ``--design-file F`` (repeatable; shared with ``tdxlab plot cost``)."""
+    p.add_argument("--designs", default=None,
+                   help=f"comma-separated designs or named variants (default: {', '.join(DESIGNS)}; "
+                   "with --design-file, none)")
+    p.add_argument("--design-file", action="append", default=[], metavar="FILE",
+                   help="add the design a design file declares (TOML, docs/design-file.md); repeatable")
+
+
+def designs_of(args: argparse.Namespace) -> list[Design]:
+    """The designs ``--designs`` names (registered or named variants), then each ``--design-file``'s.
+
+    Design objects, not keys: a file's design may share a key with a registered one, and it
+    is the object whose placements are costed.  Without ``--designs``, every registered
+    design is shown unless design files are given (then the files and nothing else).
+    """
+    raw = args.designs if args.designs is not None else ("" if args.design_file else ",".join(DESIGNS))
+    out: list[Design] = []
+    for name in comma_list("--designs", raw, allow_empty=bool(args.design_file)):
+        try:
+            design = get_design(name)
+        except ValueError as exc:
+            raise UsageError(f"--designs: {exc}") from None
+        if design not in out:
+            out.append(design)
+    for path in args.design_file:
+        if not path.strip():
+            raise UsageError("--design-file: empty path")
+        design = load_design_file(path)
+        if any(d.key == design.key for d in out):
+            raise UsageError(f"--design-file {path}: key {design.key!r} is already shown; give the "
+                             "file's design its own key")
+        out.append(design)
+    return out
+
+
 def add_constant_args(p: argparse.ArgumentParser) -> None:
     """``--preset`` and ``--constant NAME=VALUE`` (shared with ``tdxlab plot cost``)."""
     p.add_argument("--preset", default="default", help=f"constant set: {', '.join(PRESETS)}")
@@ -88,16 +125,6 @@ def add_constant_args(p: argparse.ArgumentParser) -> None:
 
 
 # --- argument checks ------------------------------------------------------------------------------
-def _designs(raw: str) -> list[str]:
-    out = []
-    for name in comma_list("--designs", raw):
-        if name not in DESIGNS:
-            raise UsageError(f"--designs: unknown design {name!r}; known: {', '.join(DESIGNS)}")
-        if name not in out:
-            out.append(name)
-    return out
-
-
 def _lower_vtls(raw: str) -> list[int]:
     """``--lower-vtls 2,3``: each item checked as ``--lower-vtls N`` is everywhere (2 or 3)."""
     out: list[int] = []
@@ -135,7 +162,7 @@ def _cost(args: argparse.Namespace) -> int:
             for r in table.itertuples():
                 print(f"{r.name:18} {r.value:>10g} {r.unit:8} {r.confidence:26} {r.source}")
         return 0
-    designs = _designs(args.designs)
+    designs = designs_of(args)
     vps = int_list("--vps", args.vps)
     lower = _lower_vtls(args.lower_vtls)
     fractions = float_list("--switch-fraction", args.switch_fraction, 0.0, 1.0)
@@ -159,12 +186,13 @@ def _cost(args: argparse.Namespace) -> int:
     return 0
 
 
-def _verdicts(designs: Sequence[str], constants: CostConstants, vps: Sequence[int]) -> list[str]:
-    """The break-even findings of the designs shown, at each VP count, in words."""
-    return [describe.break_even_sentence(be) for n in vps for be in break_evens(designs, constants, vps=n)]
+def _verdicts(designs: Sequence[Design], constants: CostConstants, vps: Sequence[int]) -> list[str]:
+    """The break-even findings of the registered designs shown, at each VP count, in words."""
+    keys = [d.key for d in designs if DESIGNS.get(d.key) is d]  # a file's design asks no question
+    return [describe.break_even_sentence(be) for n in vps for be in break_evens(keys, constants, vps=n)]
 
 
-def _text(frame: pd.DataFrame, verdicts: Sequence[str], designs: Sequence[str]) -> None:
+def _text(frame: pd.DataFrame, verdicts: Sequence[str], designs: Sequence[Design]) -> None:
     """One table per (VTL count, VP count, switch fraction), the VTL-0-only figures, the verdicts."""
     cols = ["design", "bytes_copied_per_entry", "bytes_copied_per_switch", "cache_lines_per_entry",
             "pages_per_vp", "ns_copy", "ns_cache", "ns_tlb", "ns_design", "ns_per_entry"]
@@ -176,8 +204,8 @@ def _text(frame: pd.DataFrame, verdicts: Sequence[str], designs: Sequence[str]) 
         print()
     # The compatibility figure: a partition that never enables VTL 1 (it is the same whatever
     # --lower-vtls says, since only VTL 0 ever exists in it).
-    for key in designs:
-        print(describe.vtl0_only_line(account(key)))
+    for design in designs:
+        print(describe.vtl0_only_line(account(design)))
     print()
     for v in verdicts:
         print(v)

@@ -41,7 +41,7 @@ from tdxlab.cost.timemodel import PARTS, Part
 from tdxlab.layout.engine import PAGE
 from tdxlab.palette import OKABE_ITO
 from tdxlab.render import style
-from tdxlab.sim.designs import DESIGNS, DesignStyle, spare_style
+from tdxlab.sim.designs import DESIGNS, Design, DesignStyle, spare_style
 
 # --- style ------------------------------------------------------------------------------------
 #: Cost parts: colour and hatch (fixed is a neutral grey: it is the same for every design),
@@ -111,7 +111,7 @@ def nice_limit(value: float) -> float:
     return float(10 ** (exp + 1))  # pragma: no cover - the loop always returns
 
 
-def _costs(designs: Iterable[str | DesignCosts] | None) -> list[DesignCosts]:
+def _costs(designs: Iterable[str | Design | DesignCosts] | None) -> list[DesignCosts]:
     """The costs of ``designs`` (default: every registered design, read now)."""
     chosen = list(DESIGNS) if designs is None else list(designs)
     return [d if isinstance(d, DesignCosts) else account(d) for d in chosen]
@@ -167,7 +167,7 @@ class PartsChart:
 
 
 def draw_cost_parts(
-    designs: Iterable[str | DesignCosts] | None = None,
+    designs: Iterable[str | Design | DesignCosts] | None = None,
     constants: CostConstants = DEFAULT,
     *,
     vps: int = 1,
@@ -189,7 +189,7 @@ def draw_cost_parts(
 
 # --- chart 2: overhead versus switch fraction ---------------------------------------------------
 def overhead_curves(
-    designs: Iterable[str | DesignCosts] | None,
+    designs: Iterable[str | Design | DesignCosts] | None,
     constants: CostConstants,
     vps: int,
     fractions: np.ndarray,
@@ -264,7 +264,7 @@ class OverheadChart:
 
 
 def draw_overhead_vs_switch(
-    designs: Iterable[str | DesignCosts] | None = None,
+    designs: Iterable[str | Design | DesignCosts] | None = None,
     constants: CostConstants = DEFAULT,
     *,
     vps: int = 1,
@@ -283,7 +283,8 @@ def draw_overhead_vs_switch(
 
 
 # --- chart 3: memory ----------------------------------------------------------------------------
-def draw_memory_per_vp(designs: Iterable[str | DesignCosts] | None = None, *, ax: Axes | None = None) -> Axes:
+def draw_memory_per_vp(designs: Iterable[str | Design | DesignCosts] | None = None, *,
+                       ax: Axes | None = None) -> Axes:
     """Kernel-visible pages per VP with VTL 0 only and with VTL 1 enabled, per design."""
     costs = _costs(designs)
     ax = _axes(ax)
@@ -304,7 +305,7 @@ def draw_memory_per_vp(designs: Iterable[str | DesignCosts] | None = None, *, ax
 
 
 def draw_memory_per_partition(
-    designs: Iterable[str | DesignCosts] | None = None,
+    designs: Iterable[str | Design | DesignCosts] | None = None,
     vps: Sequence[int] = (1, 4, 16, 64, 256, 1024, 4096),
     *,
     vtls: int = 2,
@@ -348,7 +349,7 @@ def _vtl_value(at: VtlCount, quantity: str, switch_fraction: float) -> float:
 
 
 def draw_cost_vs_vtls(
-    designs: Iterable[str | DesignCosts] | None = None,
+    designs: Iterable[str | Design | DesignCosts] | None = None,
     *,
     quantity: str = "memory",
     switch_fraction: float = 0.5,
@@ -387,7 +388,7 @@ def draw_cost_vs_vtls(
 
 
 def draw_vtl_count(
-    designs: Iterable[str | DesignCosts] | None = None,
+    designs: Iterable[str | Design | DesignCosts] | None = None,
     *,
     switch_fraction: float = 0.5,
     vtls: Sequence[int] = VTL_COUNTS,
@@ -476,7 +477,7 @@ CHARTS: tuple[str, ...] = ("cost_parts", "overhead_vs_switch", "memory", "vtl_co
 def cost_figures(
     constants: CostConstants = DEFAULT,
     *,
-    designs: Iterable[str | DesignCosts] | None = None,
+    designs: Iterable[str | Design | DesignCosts] | None = None,
     vps: int = 1,
     switch_fraction: float = 0.0,
     host: pd.DataFrame | None = None,
@@ -531,7 +532,7 @@ def write_cost_charts(
     out_dir: str | Path,
     constants: CostConstants = DEFAULT,
     *,
-    designs: Iterable[str | DesignCosts] | None = None,
+    designs: Iterable[str | Design | DesignCosts] | None = None,
     vps: int = 1,
     switch_fraction: float = 0.0,
     host: pd.DataFrame | None = None,

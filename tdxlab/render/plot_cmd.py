@@ -14,7 +14,7 @@ from typing import Any
 
 from tdxlab.cli import UsageError
 from tdxlab.cli.args import float_list, int_list
-from tdxlab.cli.cost_cmd import add_constant_args, constants_of
+from tdxlab.cli.cost_cmd import add_constant_args, add_design_args, constants_of, designs_of
 
 #: What ``tdxlab plot`` can draw.
 TARGETS: tuple[str, ...] = ("cost",)
@@ -32,6 +32,7 @@ def register(sub: Any) -> None:
                       help="skip the host measurement (no modelled-vs-measured chart)")
     plot.add_argument("--host-vps", default="1,16,256,1024,4096",
                       help="VP counts of the host analogue (default 1,16,256,1024,4096)")
+    add_design_args(plot)
     add_constant_args(plot)
     plot.set_defaults(func=_plot)
 
@@ -45,6 +46,8 @@ def _one(option: str, values: list[Any], raw: str, what: str) -> Any:
 def _plot(args: argparse.Namespace) -> int:
     if args.target not in TARGETS:
         raise UsageError(f"unknown plot target {args.target!r}; known: {', '.join(TARGETS)}")
+    if not args.out.strip():
+        raise UsageError("--out: empty path")
     constants = constants_of(args)
     vps = _one("--vps", int_list("--vps", args.vps), args.vps, "VP count")
     fraction = _one("--switch-fraction", float_list("--switch-fraction", args.switch_fraction, 0.0, 1.0),
@@ -57,7 +60,9 @@ def _plot(args: argparse.Namespace) -> int:
         host = measure(None, int_list("--host-vps", args.host_vps), repeats=3, min_time_ns=500_000.0)
     from tdxlab.render.charts import write_cost_charts
 
-    for path in write_cost_charts(args.out, constants, vps=vps, switch_fraction=fraction, host=host):
+    designs = designs_of(args)
+    for path in write_cost_charts(args.out, constants, designs=designs, vps=vps, switch_fraction=fraction,
+                                  host=host):
         print(path)
     return 0
 

@@ -66,7 +66,7 @@ class Home(Enum):
 
     def __init__(self, word: str, per_vtl: bool | None, meaning: str) -> None:
         self.word = word
-        self._per_vtl = per_vtl
+        self.per_vtl = per_vtl  # None: the design says (the extra page's ``per_vtl``)
         self.meaning = meaning
 
 
@@ -295,7 +295,7 @@ def _place(spec: DesignSpec, family: Family, rule: Rule, reg: str,
             raise SpecError(f"{reg}: home 'extra' needs an [extra_page] table", where, rule.line)
         if why := _extra_refusal(reg):
             raise SpecError(f"{reg}: cannot move to the extra page: {why}", where, rule.line)
-    per_vtl = spec.extra_page.per_vtl if home is Home.EXTRA and spec.extra_page else bool(home._per_vtl)
+    per_vtl = spec.extra_page.per_vtl if home is Home.EXTRA and spec.extra_page else bool(home.per_vtl)
     if owner is Owner.PRIVATE and not per_vtl:
         raise SpecError(f"{reg} is private but home {home.word!r} holds one copy for every VTL: a private "
                         "register needs a per-VTL home (bank, vtl-page, vmsa, or a per-VTL extra page)",
