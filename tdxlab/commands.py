@@ -13,10 +13,10 @@ import argparse
 from collections.abc import Sequence
 
 from tdxlab import cli
-from tdxlab.render import plot_cmd
+from tdxlab.render import plot_cmd, review_cmd
 
 #: Sub-commands from layers above the CLI, added to the CLI's own (:data:`tdxlab.cli.SUBCOMMANDS`).
-HIGHER: tuple[cli.Subcommand, ...] = (plot_cmd,)
+HIGHER: tuple[cli.Subcommand, ...] = (plot_cmd, review_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -37,9 +37,11 @@ from tdxlab.describe.costs import *  # noqa: F403
 from tdxlab.describe.costs import __all__ as _costs
 from tdxlab.describe.pahole import *  # noqa: F403
 from tdxlab.describe.pahole import __all__ as _pahole
+from tdxlab.describe.review import *  # noqa: F403
+from tdxlab.describe.review import __all__ as _review
 from tdxlab.describe.simulation import *  # noqa: F403
 from tdxlab.describe.simulation import __all__ as _simulation
 from tdxlab.describe.views import *  # noqa: F403
 from tdxlab.describe.views import __all__ as _views
 
-__all__ = [*_basics, *_simulation, *_compare, *_pahole, *_costs, *_views]
+__all__ = [*_basics, *_simulation, *_compare, *_pahole, *_costs, *_views, *_review]
