@@ -140,7 +140,7 @@ def _ok_trace(tmp_path: Path) -> Path:
 
 BAD = [
     ("unknown-design", ["--design", "nope", "--scenario", "secure_call_round_trip"], "unknown design 'nope'"),
-    ("missing-design", ["--scenario", "secure_call_round_trip"], "--design is required"),
+    ("missing-design", ["--scenario", "secure_call_round_trip"], "--design or --design-file is required"),
     ("unknown-scenario", ["--design", "bank", "--scenario", "nope"], "unknown scenario 'nope'"),
     ("both-sources", ["--design", "bank", "--scenario", "secure_call_round_trip", "--trace", "x"],
      "exactly one of --scenario"),

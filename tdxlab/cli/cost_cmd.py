@@ -84,8 +84,8 @@ def register(sub: Any) -> None:
 def add_design_args(p: argparse.ArgumentParser) -> None:
     """``--designs`` and ``--design-file F`` (repeatable; shared with ``tdxlab plot cost``)."""
     p.add_argument("--designs", default=None,
-                   help=f"comma-separated designs or named variants (default: {', '.join(DESIGNS)}; "
-                   "with --design-file, none)")
+                   help="comma-separated designs or named variants; default every registered one "
+                   f"({', '.join(DESIGNS)}), or none when --design-file is given")
     p.add_argument("--design-file", action="append", default=[], metavar="FILE",
                    help="add the design a design file declares (TOML, docs/design-file.md); repeatable")
 
