@@ -102,6 +102,15 @@ def test_dump_and_load_give_the_same_design(tmp_path: Path) -> None:
         assert compile_design(again, 2).bytes_per_switch == compile_design(design, 2).bytes_per_switch
 
 
+@pytest.mark.parametrize("odd", ["tab\there", "del\x7fhere", 'quote " and \\ backslash', "line\nbreak",
+                                 "u2028\u2028here", "é ü 漢"])
+def test_dump_writes_any_title_so_that_it_loads_back(odd: str) -> None:
+    # TOML basic strings forbid raw control characters and DEL; the dump must escape them all.
+    spec = DesignSpec("odd", "bank", title=odd, summary=odd)
+    again = loads_design(dump_design_file(spec))
+    assert (again.title, again.summary) == (odd, odd)
+
+
 def test_key_lines_point_at_tables_and_keys() -> None:
     text = '[design]\nkey = "x"\n\n[[registers]]\nnames = ["rip"]\n[[registers]]\n  home = "run"\n'
     lines = key_lines(text)

@@ -225,7 +225,8 @@ def load_design_file(path: str | Path) -> Design:
 
 
 def _toml_string(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+    # A JSON string is a TOML basic string, except that TOML also forbids a raw DEL (U+007F).
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def dump_design_file(spec: DesignSpec) -> str:

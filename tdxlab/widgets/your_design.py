@@ -8,18 +8,34 @@ Plain-Python API first, widget second::
     yd.counterexample  # a small-budget counterexample search (SearchResult)
     yd.costs           # base design and variant: pages, bytes copied, modelled ns per entry
     yd.preset("split with CR2 private")
-    yd.widget          # base, presets, register pickers grouped by family, the three results
+    yd.save("mine.toml")                              # a design file: tdxlab review --design-file mine.toml
+    yd.load("tdxlab/designs/bank-lazy.toml")          # any design file, homes and copies included
+    yd.widget          # base, presets, register pickers grouped by family, design file, the three results
 
 A variant is the base design with a different *private set* (the registers it keeps
 per VTL); the checker compares against the architectural classes (TLFS + OpenVMM),
 so a wrong choice shows up as violations, and the costs are counted from the
 protocol's own memory log.  All of it is :mod:`tdxlab.compare`,
 :mod:`tdxlab.sim.search` and :mod:`tdxlab.cost`; this module only keeps the choice.
+
+Design files (docs/design-file.md) are the same choice on disk, so a reviewer can hand what
+the widget built to ``tdxlab review``.  :meth:`YourDesign.save` writes the current design:
+its base and one ``[[registers]]`` rule per moved register group, with the home and copy
+policy the variant was built with written out (a private register always gets its per-VTL
+home).  :meth:`YourDesign.load` reads any design file.  A file that only changes classes
+*is* a base and a private set, and becomes the pickers' state.  A file that also declares
+homes, copies or an extra page (the shipped ``bank-lazy.toml``, ``split-fx-per-vtl.toml``,
+``bank-fx-page.toml``) cannot be shown by the pickers, so the widget keeps the file's own
+design for every result, and its view names the file and those declarations.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
+from dataclasses import dataclass, replace
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -29,10 +45,34 @@ from tdxlab import describe
 from tdxlab.compare import PRESETS, RESULT_COLUMNS, CompareError, Preset, get_preset, scenario_results
 from tdxlab.cost.accounting import account
 from tdxlab.cost.timemodel import ns_per_entry
+from tdxlab.owners import Owner
 from tdxlab.registers import REGISTERS, Group
 from tdxlab.render.css import FONT
 from tdxlab.render.stepper_views import section_html
-from tdxlab.sim.designs import DESIGNS, PLACEABLE, Design, fix_designs
+from tdxlab.sim.declared import (
+    GROUP_NAMES,
+    DeclaredSharedPage,
+    DeclaredSnp,
+    DeclaredSplit,
+    DesignSpec,
+    Placement,
+    Rule,
+    SpecError,
+    base_placements,
+    class_rules,
+    resolve,
+)
+from tdxlab.sim.design_file import DesignFileError, dump_design_file, load_design_file, loads_design
+from tdxlab.sim.designs import (
+    DESIGNS,
+    PLACEABLE,
+    Design,
+    NaiveDesign,
+    SharedPageDesign,
+    SnpDesign,
+    SplitDesign,
+    fix_designs,
+)
 from tdxlab.sim.search import SearchResult, find_counterexample
 from tdxlab.widgets._base import WidgetModel, WidgetUI
 from tdxlab.widgets.compare import TABLE_COLUMNS, frame_table_html
@@ -116,8 +156,160 @@ def cost_figures(design: Design) -> dict[str, float]:
     }
 
 
+#: The designs a design file builds: each carries its spec and its placements.
+Declared = DeclaredSharedPage | DeclaredSplit | DeclaredSnp
+_DECLARED = (DeclaredSharedPage, DeclaredSplit, DeclaredSnp)
+#: Bases a saved file can name: their behaviour is their pages and private set, which a file
+#: says completely.  A design registered later may add protocol of its own that no file can
+#: say, and no other process (``tdxlab review``) knows its key.
+FILE_BASES = (NaiveDesign, SharedPageDesign, SplitDesign, SnpDesign)
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """A design file the widget loaded: where from, what it says, and the design it builds.
+
+    ``declarations``: what the file says that the register pickers cannot show (homes, copy
+    policies, an extra page), one line each; empty when the file only changes classes.
+    """
+
+    path: Path
+    spec: DesignSpec
+    design: Declared
+    declarations: tuple[str, ...]
+
+
+def _moves(origin: frozenset[str], private: frozenset[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(made shared, made private) going from ``origin`` to ``private``, in catalogue order."""
+    return (tuple(r for r in PLACEABLE if r in origin - private),
+            tuple(r for r in PLACEABLE if r in private - origin))
+
+
+def _moves_key(origin: str, dropped: tuple[str, ...], added: tuple[str, ...]) -> str:
+    moves = "".join(f"-{r}" for r in dropped) + "".join(f"+{r}" for r in added)
+    return f"{origin}{moves}" if len(moves) <= 40 else f"{origin}-custom"
+
+
+def _moves_title(origin: str, dropped: tuple[str, ...], added: tuple[str, ...]) -> str:
+    return f"{origin}, " + ", ".join([*(f"{r} shared" for r in dropped), *(f"{r} private" for r in added)])
+
+
+def _names(regs: list[str]) -> str:
+    """Registers in words, a whole group by its group name (``fpu``)."""
+    out, rest = [], list(regs)
+    for group, members in GROUP_NAMES.items():
+        if len(members) > 1 and all(m in rest for m in members):
+            out.append(f"{group} ({len(members)} registers)")
+            rest = [r for r in rest if r not in members]
+    return ", ".join(out + rest)
+
+
+def _picker_placements(base: str, private: frozenset[str]) -> dict[str, Placement]:
+    """Every register's handling when the pickers choose ``private`` on ``base`` (class changes only)."""
+    b = DESIGNS[base]
+    rules = class_rules(b, private - b.private, b.private - private)
+    return resolve(DesignSpec("pickers", base, rules=rules), b)[1]
+
+
+def _declarations(spec: DesignSpec, design: Declared) -> tuple[str, ...]:
+    """What a file declares beyond a private set: each placement the pickers would build otherwise."""
+    pickers = _picker_placements(spec.base, design.private)
+    differ: dict[tuple[Placement, Placement], list[str]] = {}
+    for reg, placed in design.placements.items():
+        if placed != pickers[reg]:
+            differ.setdefault((placed, pickers[reg]), []).append(reg)
+    out = []
+    if spec.extra_page is not None:
+        per = "VTL" if spec.extra_page.per_vtl else "VP (shared by its VTLs)"
+        why = f": {spec.extra_page.why}" if spec.extra_page.why else ""
+        out.append(f"an extra page, one per {per}{why}")
+    for (placed, picked), regs in differ.items():
+        cls = "private" if placed.owner is Owner.PRIVATE else "shared"
+        out.append(f"{_names(regs)}: {cls}, home {placed.home.word}, copy {placed.copy.word} "
+                   f"(the pickers would give home {picked.home.word}, copy {picked.copy.word})")
+    return tuple(out)
+
+
+def _file_variant(f: LoadedFile, private: frozenset[str]) -> Design:
+    """The file's design with the private set ``private``: the file's rules for every register not moved."""
+    dropped, added = _moves(f.design.private, private)
+    if not dropped and not added:
+        return f.design
+    try:
+        return f.design.variant(_moves_key(f.spec.key, dropped, added),
+                                _moves_title(f.design.title, dropped, added),
+                                add_private=added, drop_private=dropped)
+    except SpecError as exc:  # e.g. the file's extra page would be left holding nothing
+        moved = ", ".join(describe.moves_words(dropped, added))
+        raise YourDesignError(f"{f.path.name}: {moved}: {exc}") from None
+
+
+def _placements(design: Design) -> dict[str, Placement]:
+    """Every register's handling: a declared design's own, else read off the base's pages."""
+    return design.placements if isinstance(design, _DECLARED) else base_placements(design)
+
+
+def _why(placed: Placement, origin: str, count: int) -> str:
+    """The ``why`` of a saved rule: where the move was made and what it moved away from."""
+    was = "shared" if placed.owner is Owner.PRIVATE else "private"
+    return f"moved with the YourDesign widget; {origin} keeps {'it' if count == 1 else 'them'} {was}"
+
+
+def _file_path(path: str | os.PathLike[str]) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise YourDesignError(f"a design file path must be a string or a Path, got {path!r}")
+    if not str(path).strip():
+        raise DesignFileError("no design file path given")
+    return Path(path).expanduser()
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``target`` and rename it over ``target``.
+
+    A reader (``tdxlab review`` in another terminal) sees the old file or the new one, never
+    half of one; a symlink at ``target`` is replaced, not written through.
+    """
+    if target.is_dir():
+        raise DesignFileError("is a directory, not a design file", str(target))
+    if not target.parent.is_dir():
+        raise DesignFileError(f"cannot write design file: no directory {str(target.parent)!r}", str(target))
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise DesignFileError(f"cannot write design file: {exc.strerror or exc}", str(target)) from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a design file is for sharing
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise DesignFileError(f"cannot write design file: {exc.strerror or exc}", str(target)) from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _check_text(what: str, value: object, *, required: bool) -> str:
+    if not isinstance(value, str) or (required and not value.strip()):
+        need = "a non-empty string" if required else "a string"
+        raise YourDesignError(f"{what} must be {need}, got {value!r}")
+    return value
+
+
 class YourDesign(WidgetModel["_YourDesignUI"]):
-    """A reviewer's variant of one base design, and what the checker, search and costs say of it."""
+    """A reviewer's variant of one base design, and what the checker, search and costs say of it.
+
+    After :meth:`load`, the widget holds the file's own design (``design`` is what
+    ``load_design_file`` builds), and moving a register applies **on top of the file**: the
+    file's rules stay for every register not moved, a moved register takes its new class's
+    default home and copy on the base (as any move in the pickers does), and moving it back
+    restores the file's own rule.  So ``load("bank-lazy.toml").drop_private("rsp")`` is the
+    lazy bank with RSP shared, not the eager bank with RSP shared.  A file that only changes
+    classes has nothing the pickers cannot show: after its first move the widget is plain
+    base-and-private-set again.  :meth:`set_base`, :meth:`reset` and :meth:`preset` start
+    again from a catalogue base and forget the file.
+    """
 
     base = traitlets.Unicode(read_only=True, help="the base design's key")
     private: traitlets.Instance[frozenset[str]] = traitlets.Instance(
@@ -134,6 +326,7 @@ class YourDesign(WidgetModel["_YourDesignUI"]):
         self.set_trait("base", b)
         self.set_trait("private", DESIGNS[b].private)
         self._preset: Preset | None = None
+        self._file: LoadedFile | None = None
         self.budget = budget
         self.seed = seed
         self._cache: dict[str, Any] = {}
@@ -151,7 +344,12 @@ class YourDesign(WidgetModel["_YourDesignUI"]):
 
     @property
     def preset_name(self) -> str | None:
-        """The preset the current choice equals (the one last loaded first), else None."""
+        """The preset the current choice equals (the one last loaded first), else None.
+
+        None while a design file is loaded: the file names the design.
+        """
+        if self._file is not None:
+            return None
         candidates = [self._preset] if self._preset is not None else []
         candidates += list(PRESETS.values())
         for p in candidates:
@@ -161,50 +359,67 @@ class YourDesign(WidgetModel["_YourDesignUI"]):
 
     @property
     def key(self) -> str:
-        """A short key naming the change: ``bank-rsp`` (RSP dropped), ``split+cr2`` (CR2 added)."""
+        """A short key naming the change: ``bank-rsp`` (RSP dropped), ``split+cr2`` (CR2 added).
+
+        With a design file loaded: the file's key, and the moves made on top of it.
+        """
+        f = self._file
+        if f is not None:
+            return _moves_key(f.spec.key, *_moves(f.design.private, self.private))
         name = self.preset_name
         if name is not None:
             return PRESETS[name].key
-        if not self.added and not self.dropped:
-            return self.base
-        moves = "".join(f"-{r}" for r in self.dropped) + "".join(f"+{r}" for r in self.added)
-        return f"{self.base}{moves}" if len(moves) <= 40 else f"{self.base}-custom"
+        return _moves_key(self.base, self.dropped, self.added)
 
     @property
     def design(self) -> Design:
-        """The variant as a Design (``DESIGNS[base].variant``); the base itself when nothing moved."""
+        """The variant as a Design (``DESIGNS[base].variant``); the base itself when nothing moved.
+
+        With a design file loaded: the file's design, with the moves made since applied on top.
+        """
         if "design" not in self._cache:
             base = DESIGNS[self.base]
-            if not self.added and not self.dropped:
+            if self._file is not None:
+                self._cache["design"] = _file_variant(self._file, self.private)
+            elif not self.added and not self.dropped:
                 self._cache["design"] = base
             else:
-                title = self.preset_name or f"{base.title}, " + ", ".join(
-                    [*(f"{r} shared" for r in self.dropped), *(f"{r} private" for r in self.added)])
+                title = self.preset_name or _moves_title(base.title, self.dropped, self.added)
                 self._cache["design"] = base.variant(self.key, title, add_private=self.added,
                                                      drop_private=self.dropped)
         design: Design = self._cache["design"]
         return design
 
-    def _choose(self, base: str, private: frozenset[str], preset: Preset | None = None) -> YourDesign:
+    def _choose(self, base: str, private: frozenset[str], preset: Preset | None = None,
+                file: LoadedFile | None = None) -> YourDesign:
+        design = None
+        if file is not None and private != file.design.private:
+            if file.declarations:
+                design = _file_variant(file, private)  # a move the file's rules refuse fails here, unchanged
+            else:
+                file = None  # a file of class changes only: its moves are the pickers' own
         with self.hold_trait_notifications():
             self.set_trait("base", base)
             self.set_trait("private", private)
             self._preset = preset
+            self._file = file
             self._cache.clear()
+            if design is not None:
+                self._cache["design"] = design
             self._changed()
         return self
 
     def drop_private(self, *regs: str) -> YourDesign:
         """Treat ``regs`` as shared (no per-VTL copy): e.g. ``drop_private("rsp")``."""
-        return self._choose(self.base, self.private - _check_regs(regs), self._preset)
+        return self._choose(self.base, self.private - _check_regs(regs), self._preset, self._file)
 
     def add_private(self, *regs: str) -> YourDesign:
         """Keep ``regs`` per VTL: e.g. ``add_private("cr2")``."""
-        return self._choose(self.base, self.private | _check_regs(regs), self._preset)
+        return self._choose(self.base, self.private | _check_regs(regs), self._preset, self._file)
 
     def set_private(self, regs: tuple[str, ...] | list[str] | frozenset[str]) -> YourDesign:
         """Replace the whole private set."""
-        return self._choose(self.base, _check_regs(tuple(regs)), self._preset)
+        return self._choose(self.base, _check_regs(tuple(regs)), self._preset, self._file)
 
     def set_base(self, base: str) -> YourDesign:
         """Start again from another base design (its catalogue private set)."""
@@ -223,9 +438,107 @@ class YourDesign(WidgetModel["_YourDesignUI"]):
             raise YourDesignError(str(exc)) from None
         return self._choose(p.base, _preset_private(p), p)
 
+    # --- design files ---------------------------------------------------------------------------
+    def load(self, path: str | os.PathLike[str]) -> YourDesign:
+        """Hold the design a design file declares (docs/design-file.md); returns ``self``.
+
+        The base and private set become the file's; anything else it declares (homes, copy
+        policies, an extra page) is kept in :attr:`design` and listed in :attr:`declarations`
+        and the view.  A file that cannot be used raises its :class:`DesignFileError` (one
+        line: file, line, key, reason) and nothing changes.
+        """
+        target = _file_path(path)
+        design = load_design_file(target)
+        if not isinstance(design, _DECLARED):  # build() makes nothing else; a guard for mypy and readers
+            raise YourDesignError(f"{target}: not a declared design ({type(design).__name__})")
+        spec = design.spec
+        return self._choose(spec.base, design.private, None,
+                            LoadedFile(target, spec, design, _declarations(spec, design)))
+
+    @property
+    def source(self) -> str | None:
+        """The design file the current design came from (None: built in the pickers)."""
+        return None if self._file is None else str(self._file.path)
+
+    @property
+    def declarations(self) -> tuple[str, ...]:
+        """What the loaded file declares that the pickers cannot show, one line each (empty if nothing)."""
+        return () if self._file is None else self._file.declarations
+
+    def to_spec(self, *, key: str | None = None, title: str | None = None) -> DesignSpec:
+        """The current design as a design file holds it: what :meth:`save` writes.
+
+        The base, then the loaded file's rules (for the registers not moved since), then one
+        rule per group of moved registers with its home and copy written out: the ones the
+        design was built with (a private register gets its base's per-VTL home).  ``key``
+        and ``title`` default to the widget's own.
+        """
+        f = self._file
+        unchanged = f is not None and self.private == f.design.private
+        key = self.key if key is None else _check_text("key", key, required=True)
+        if title is None:
+            title = f.spec.title if f is not None and unchanged else self.design.title
+        title = _check_text("title", title, required=False)
+        if f is None:
+            kind = type(DESIGNS[self.base])
+            if kind not in FILE_BASES:
+                raise YourDesignError(f"base {self.base!r} is a registered {kind.__name__}: "
+                                      "a design file can only start from naive, bank, split or snp")
+            origin, origin_private = self.base, DESIGNS[self.base].private
+            rules: tuple[Rule, ...] = ()
+            summary, extra = self.story, None
+        else:
+            origin, origin_private = f.path.name, f.design.private
+            rules, summary, extra = f.spec.rules, f.spec.summary, f.spec.extra_page
+        moved = self.private ^ origin_private
+        kept = []
+        for rule in rules:
+            regs = rule.registers()
+            if not moved.intersection(regs):
+                kept.append(rule)  # as written (group names and all)
+            elif rest := tuple(r for r in regs if r not in moved):
+                kept.append(replace(rule, names=rest))
+        owner = {r: Owner.PRIVATE if r in self.private else Owner.SHARED for r in moved}
+        draft = tuple(Rule((r,), owner[r]) for r in PLACEABLE if r in moved)
+        spec = DesignSpec(key, self.base, title, summary, (*kept, *draft), extra)
+        try:
+            placed = resolve(spec)[1]  # the defaults the design was built with, to write them out
+        except SpecError as exc:
+            raise YourDesignError(f"cannot write this design as a file: {exc}") from None
+        groups: dict[Placement, list[str]] = {}
+        for reg in PLACEABLE:
+            if reg in moved:
+                groups.setdefault(placed[reg], []).append(reg)
+        moved_rules = tuple(Rule(tuple(regs), p.owner, p.home, p.copy, _why(p, origin, len(regs)))
+                            for p, regs in groups.items())
+        return replace(spec, rules=(*kept, *moved_rules))
+
+    def save(self, path: str | os.PathLike[str], *, key: str | None = None, title: str | None = None) -> Path:
+        """Write the current design as a design file (:meth:`to_spec`); returns the path written.
+
+        ``tdxlab review --design-file PATH`` reads it, and :meth:`load` or
+        ``load_design_file`` give the same design back.  The file is written whole to a
+        temporary file beside ``path`` and renamed over it.  A path that cannot be written
+        raises a one-line :class:`DesignFileError`.
+        """
+        target = _file_path(path)
+        text = dump_design_file(self.to_spec(key=key, title=title))
+        try:
+            data = text.encode("utf-8")
+            back = loads_design(text, str(target))  # what is written must load back, as this design
+        except (UnicodeError, DesignFileError) as exc:
+            raise YourDesignError(f"{target}: not saved: the file would not load back "
+                                  f"({' '.join(str(exc).split())})") from None
+        if _placements(back) != _placements(self.design):
+            raise YourDesignError(f"{target}: not saved: the file would load back as another design")
+        _write_atomic(target, data)
+        return target
+
     @property
     def story(self) -> str:
-        """What the current preset retells (empty for a hand-made variant)."""
+        """What the current preset retells (empty for a hand-made variant); a loaded file's summary."""
+        if self._file is not None:
+            return self._file.spec.summary
         name = self.preset_name
         return PRESETS[name].story if name is not None else ""
 
@@ -275,7 +588,12 @@ class YourDesign(WidgetModel["_YourDesignUI"]):
                                         broken, self.counterexample)
 
     def dropped_added_words(self) -> list[str]:
-        """The moves in words: ``rsp made shared``, ``cr2 made private`` (counted when there are many)."""
+        """The moves in words: ``rsp made shared``, ``cr2 made private`` (counted when there are many).
+
+        With a design file loaded: the moves made on top of the file.
+        """
+        if self._file is not None:
+            return describe.moves_words(*_moves(self._file.design.private, self.private))
         return describe.moves_words(self.dropped, self.added)
 
     # --- views ----------------------------------------------------------------------------------
@@ -296,9 +614,23 @@ class YourDesign(WidgetModel["_YourDesignUI"]):
             search = f'<div style="{FONT}">{escape(describe.no_counterexample_line(s))}</div>'
         costs = frame_table_html(self.costs, COST_TABLE, tooltips=COST_TIPS,
                                  caption=describe.COST_TABLE_CAPTION)
-        body = story + verdict + table + search + costs
+        body = self._file_html() + story + verdict + table + search + costs
         return section_html(f"Your design: {self.design.key}", body, self.design.title,
                             cls="tdxlab-your-design-section")
+
+    def _file_html(self) -> str:
+        """Where a loaded design came from and what it declares beyond the pickers."""
+        f = self._file
+        if f is None:
+            return ""
+        items = "".join(f"<li>{escape(d)}</li>" for d in f.declarations)
+        listed = f'<ul style="margin: 2px 0;">{items}</ul>' if items else ""
+        after = ""
+        if f.declarations and self.private != f.design.private:
+            after = f'<div style="{FONT}">{escape(describe.DESIGN_FILE_MOVED)}</div>'
+        head = describe.design_file_heading(str(f.path), bool(f.declarations))
+        return (f'<div class="tdxlab-your-design-file" style="{FONT} margin: 2px 0 4px;">'
+                f"{escape(head)}{listed}</div>{after}")
 
     # --- UI -------------------------------------------------------------------------------------
     def _build_ui(self) -> _YourDesignUI:
@@ -306,7 +638,8 @@ class YourDesign(WidgetModel["_YourDesignUI"]):
 
     def __repr__(self) -> str:
         """The variant in one line."""
-        return describe.variant_repr(self.key, self.base, self.dropped_added_words())
+        base = self.base if self._file is None else f"{self.base}, from {self._file.path.name}"
+        return describe.variant_repr(self.key, base, self.dropped_added_words())
 
 
 class _YourDesignUI(WidgetUI):
@@ -318,6 +651,8 @@ class _YourDesignUI(WidgetUI):
         super().__init__(yd)
         self.yd = yd
         keys = bases()
+        if yd.base not in keys:  # a loaded design file's base that is not a fix (naive)
+            keys = (*keys, yd.base)
         self.base = w.ToggleButtons(options=list(keys), value=yd.base, description="Base",
                                     tooltips=[DESIGNS[b].title for b in keys])
         self.presets = w.Dropdown(options=[("(choose a preset)", ""), *((n, n) for n in PRESETS)],
@@ -333,24 +668,45 @@ class _YourDesignUI(WidgetUI):
         self.groups = w.Accordion(children=list(self.pickers.values()),
                                   titles=tuple(f"{g.value} ({len(r)})" for g, r in REGISTER_GROUPS.items()))
         help_text = w.HTML(f'<div style="{FONT}">{escape(describe.PICKER_HELP)}</div>')
+        self.path = w.Text(placeholder="my-design.toml", description="Design file",
+                           layout=w.Layout(width="360px"))
+        self.save_button = w.Button(description="Save", tooltip="write the current design as a design "
+                                    "file (tdxlab review reads it)")
+        self.load_button = w.Button(description="Load",
+                                    tooltip="read a design file: its homes and copy policies are kept")
+        self.file_status = w.HTML()
+        self.file_status.add_class("tdxlab-your-design-file-status")
         self.out = w.HTML()
         self.out.add_class("tdxlab-your-design-result")
         self.on_value(self.base, yd.set_base, lambda: yd.base)
         # "(choose a preset)" is the empty choice: picking it loads nothing
         self.on_value(self.presets, lambda name: name and yd.preset(name), lambda: yd.preset_name or "")
         self.on_click(self.reset, yd.reset)
+        self.on_click(self.save_button, self._save)
+        self.on_click(self.load_button, self._load)
         left = w.VBox([help_text, self.groups], layout=w.Layout(width="320px"))
-        self.root = w.VBox([w.HBox([self.base, self.reset]), self.presets, self.error,
+        files = w.HBox([self.path, self.save_button, self.load_button, self.file_status])
+        self.root = w.VBox([w.HBox([self.base, self.reset]), self.presets, files, self.error,
                             w.HBox([left, self.out], layout=w.Layout(align_items="flex-start"))])
         self.root.add_class("tdxlab-your-design")
         self.refresh()
+
+    def _save(self) -> None:
+        self.file_status.value = ""
+        saved = self.yd.save(self.path.value)
+        self.file_status.value = f'<span style="{FONT}">saved {escape(str(saved))}</span>'
+
+    def _load(self) -> None:
+        self.file_status.value = ""
+        self.yd.load(self.path.value)
+        self.file_status.value = f'<span style="{FONT}">loaded {escape(self.path.value)}</span>'
 
     def _pick(self) -> None:
         self.yd.set_private(tuple(r for pick in self.pickers.values() for r in pick.value))
 
     def sync(self) -> None:
         """Base, preset and pickers show the current choice."""
-        if self.yd.base not in self.base.options:  # a design registered after the UI was built
+        if self.yd.base not in self.base.options:  # registered after the UI was built, or a file's base
             self.base.options = (*self.base.options, self.yd.base)
         self.base.value = self.yd.base
         self.presets.value = self.yd.preset_name or ""
@@ -362,4 +718,5 @@ class _YourDesignUI(WidgetUI):
         self.out.value = self.yd.html
 
 
-__all__ = ["QUICK_BUDGET", "REGISTER_GROUPS", "YourDesign", "YourDesignError", "bases", "cost_figures"]
+__all__ = ["FILE_BASES", "QUICK_BUDGET", "REGISTER_GROUPS", "Declared", "LoadedFile", "YourDesign",
+           "YourDesignError", "bases", "cost_figures"]
