@@ -1,7 +1,7 @@
 """Sweep throughput: rows per second of the vectorised cost sweep (target: 100,000 rows < 0.2 s).
 
-The grid is the registered designs (4 today) x 50 VP counts x 5 entry rates x 100 switch
-fractions = 100,000 rows, the whole time model plus building the tidy DataFrame.  A second run
+The grid is the registered designs (4 today) x 10 VP counts x 5 eviction points x 5 entry rates x 100
+switch fractions = 100,000 rows, the whole time model plus building the tidy DataFrame.  A second run
 adds a constants axis (10 sets, 1,000,000 rows) to show how it scales.
 
 Run: ``python benchmarks/bench_sweep.py [--repeats 5]``.
@@ -40,7 +40,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    grid = {"designs": list(DESIGNS), "vps": range(1, 51), "entries_per_s": [1e3, 1e4, 1e5, 1e6, 1e7],
+    grid = {"designs": list(DESIGNS), "vps": range(1, 11),
+            "evicted_kib": [0.0, 64.0, 1024.0, 16384.0, 65536.0],
+            "entries_per_s": [1e3, 1e4, 1e5, 1e6, 1e7],
             "switch_fraction": np.linspace(0.0, 1.0, 100)}
     rows, best, median = timed(args.repeats, **grid)
     print(f"sweep: {rows:,} rows  best {best * 1000:.1f} ms  median {median * 1000:.1f} ms  "

@@ -212,8 +212,10 @@ def run_design(design: str | Design, events: Sequence[Event], vtls: int | None =
     """Run one design over ``events`` and gather its figures (violations, pages, copies, time).
 
     Bytes copied are counted from this trace's own memory log (``copy`` accesses,
-    bytes written); the time per entry is the cost model's, at this trace's VP count
-    and fraction of entries that follow a VTL switch.
+    bytes written); the time per entry is the cost model's, at this trace's fraction of
+    entries that follow a VTL switch and the model's default eviction point
+    (:data:`tdxlab.cost.timemodel.DEFAULT_EVICTED_KIB`: a trace says nothing about the
+    guest's own work between entries).
     """
     d = _design_list([design], ())[0]
     try:
@@ -223,7 +225,7 @@ def run_design(design: str | Design, events: Sequence[Event], vtls: int | None =
     n_vtls = vtls_enabled(events) if vtls is None else vtls
     run_steps = [r.index for r in result.steps if r.outcome is StepOutcome.RAN]
     switch_steps = [r.index for r in result.steps if r.switched is not None]
-    time = breakdown(d, vps=result.vps, switch_fraction=switch_fraction(result))
+    time = breakdown(d, switch_fraction=switch_fraction(result))
     return DesignOutcome(
         design=d,
         result=result,

@@ -21,3 +21,19 @@ SPLIT_SWITCH_BYTES = 120
 #: (8 x 10 B) and XMM0-15 (16 x 16 B); not the x87 control/status fields or MXCSR.
 SNP_SWITCH_REGS = 40
 SNP_SWITCH_BYTES = 464
+#: 3.5: the kernel's work around one TDG.VP.ENTER: 1 FXRSTOR + 1 FXSAVE, 1 RDMSR + 5 WRMSR
+#: before the TDCALL (the sixth WRMSR, of XSS, only when it changed), 6 RDMSR + 5 WRMSR after
+#: it, and 2 CR2 accesses.
+KERNEL_FXRSTOR = 1
+KERNEL_FXSAVE = 1
+KERNEL_RDMSR = 1 + 6
+KERNEL_WRMSR = 5 + 5
+KERNEL_CR2 = 2
+#: 4: kvm-unit-tests (after the b7ffc44d5b2e patch): CPUID handled in the kernel 1,291 cycles,
+#: inl_from_qemu (to the user-space VMM) 6,209 cycles.
+VMX_KERNEL_EXIT_CYCLES = 1291
+VMX_USER_EXIT_CYCLES = 6209
+#: 4: LKML (Dec 2020) KVM SVM: VMRUN to #VMEXIT about 1,344-1,376 cycles; whole KVM_RUN ioctl
+#: about 2,528-2,576 cycles.
+SVM_WORLD_SWITCH = (1344, 1376)
+SVM_KVM_RUN = (2528, 2576)

@@ -5,31 +5,38 @@ What the charts look like is pinned by the golden figures (tests/test_cost_golde
 
 from __future__ import annotations
 
+import ctypes
+import dataclasses
+import itertools
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import DESIGN_KEYS
-from facts import BANK_BYTES, SPLIT_SWITCH_BYTES, SPLIT_SWITCH_GPRS
+from facts import BANK_BYTES, SPLIT_SWITCH_BYTES
 from matplotlib.axes import Axes
 
 from tdxlab import describe
 from tdxlab.cost import host
 from tdxlab.cost.accounting import account
+from tdxlab.cost.constants import DEFAULT
+from tdxlab.cost.sensitivity import sensitivity
 from tdxlab.cost.sweep import break_even
 from tdxlab.render import charts
 from tdxlab.sim.designs import DESIGNS, Design, fix_designs, spare_style
 from tdxlab.sim.memory import PageKind, PageRole
 
-#: Copy bandwidth of the default constants in bytes per ns (20 GB/s, domain-facts 4).
-BYTES_PER_NS = 20
+#: Everything hot: caches so big that no line is evicted (with nothing evicted between entries).
+HOT = dataclasses.replace(DEFAULT, l1_kib=1e12, l2_kib=1e12, l3_kib=1e12, tlb_entries=1e12)
+#: L1 copy bandwidth of the default constants in bytes per ns (100 GB/s, domain-facts 4 "tens of ns").
+HOT_BYTES_PER_NS = 100
 
 
 @pytest.fixture(scope="module")
 def tiny_host() -> pd.DataFrame:
-    # tiny configuration: two designs, two VP counts, two repeats, short timings
-    return host.measure(["bank", "split"], [1, 64], repeats=2, min_time_ns=20_000.0)
+    # tiny configuration: two designs, two eviction points, two repeats, few rounds
+    return host.measure(["bank", "split"], [0, 64], rounds=50, repeats=2)
 
 
 # --- host analogue ---------------------------------------------------------------------------------
@@ -41,11 +48,33 @@ def test_host_frame_is_labelled_and_complete(tiny_host: pd.DataFrame) -> None:
     assert (tiny_host["min_ns"] > 0).all()
     assert (tiny_host["median_ns"] >= tiny_host["min_ns"]).all()
     assert (tiny_host["net_ns"] >= 0).all()
+    assert (tiny_host["overhead_ns"] > 0).all()
     assert "host analogue, not TDX hardware" in host.table(tiny_host)
 
 
+def test_host_moves_the_bytes_the_protocol_moves(tiny_host: pd.DataFrame) -> None:
+    # bank's plain entry: 90 B in + 90 B out of copies, plus the kernel's own reads and writes; split's
+    # plain entry copies nothing, so bank moves exactly 180 B more than split on the same run page.
+    entry = tiny_host[tiny_host["scenario"] == "entry"].groupby("design")["bytes_moved"].first()
+    assert entry["bank"] - entry["split"] == 2 * BANK_BYTES
+
+
+def test_host_memmoves_really_copy() -> None:
+    # The arena's calls are real copies: after one entry of bank, the run page holds the bank's bytes.
+    p = host.host_plan("bank")
+    arena = host.Arena(p)
+    base = arena.pages.ctypes.data
+    bank_page = (arena.address["bank0"] - base) // 4096
+    arena.pages[bank_page * 4096:(bank_page + 1) * 4096] = 0xAB
+    for dst, src, n in arena.calls(o for o in p.entry if o.kind == "copy" and str(o.src_page) == "bank0"):
+        ctypes.memmove(dst, src, n)
+    run = (arena.address["run"] - base) // 4096
+    copied = sum(o.size for o in p.entry if o.kind == "copy" and str(o.src_page) == "bank0")
+    assert int((arena.pages[run * 4096:(run + 1) * 4096] == 0xAB).sum()) == copied == BANK_BYTES
+
+
 def test_host_measures_the_registered_fixes_by_default() -> None:
-    frame = host.measure(vps=[1], repeats=1, min_time_ns=1_000.0)
+    frame = host.measure(evicted_kib=[0], rounds=5, repeats=1)
     assert list(dict.fromkeys(frame["design"])) == [d.key for d in fix_designs()]
 
 
@@ -59,34 +88,45 @@ def test_host_plan_comes_from_the_protocol() -> None:
     # split: no copy on a plain entry, the 120 bytes of GPRs on a switch
     assert not [o for o in split.entry if o.kind == "copy"]
     assert sum(o.size for o in split.switch_up if o.kind == "copy") == SPLIT_SWITCH_BYTES
-    # word moves: the switch copy is 15 8-byte words (in two runs around RSP)
-    t = host.template([o for o in split.switch_up if o.kind == "copy"])
-    assert len(t.src_word) == SPLIT_SWITCH_GPRS
 
 
-def test_host_arena_packs_banks_as_structs_and_pages_a_page_apart() -> None:
-    # A bank is a 96-byte struct in paravisor heap, rounded to 64-byte lines (128 B = 16 words)
-    # between VPs; every page role is 4 KiB (512 words) apart.
-    arena = host.Arena(host.host_plan("bank"), 4)
-    assert arena.stride["bank0"] == 128 // 8
-    assert arena.stride["run"] == 4096 // 8
+def test_host_arena_lays_every_role_on_its_own_aligned_page() -> None:
+    arena = host.Arena(host.host_plan("bank"))
+    addresses = sorted(arena.address.values())
+    assert all(a % 4096 == 0 for a in addresses)
+    assert all(b - a >= 4096 for a, b in itertools.pairwise(addresses))
+    assert {"run", "bank0", "scratch_in", "scratch_out"} <= set(arena.address)
 
 
 def test_host_rejects_bad_configuration() -> None:
     with pytest.raises(ValueError, match="repeats must be a positive integer"):
-        host.measure(["bank"], [1], repeats=0)
-    with pytest.raises(ValueError, match="vps must be a positive integer, got 0"):
-        host.measure(["bank"], [0])
+        host.measure(["bank"], [0], repeats=0)
+    with pytest.raises(ValueError, match="rounds must be a positive integer"):
+        host.measure(["bank"], [0], rounds=0)
+    with pytest.raises(ValueError, match="evicted_kib: -1 is outside"):
+        host.measure(["bank"], [-1])
+    with pytest.raises(ValueError, match="above the host analogue's limit"):
+        host.measure(["bank"], [host.MAX_HOST_EVICTED_KIB * 2])
+
+
+def test_host_constants_take_this_machines_cache_sizes(tiny_host: pd.DataFrame) -> None:
+    sizes = tiny_host.attrs["cache_sizes"]
+    k = host.host_constants(tiny_host)
+    for level in ("L1", "L2", "L3"):
+        expected = sizes[level] / 1024 if level in sizes else getattr(DEFAULT, f"{level.lower()}_kib")
+        assert getattr(k, f"{level.lower()}_kib") == expected
+    assert k.dram_ns == DEFAULT.dram_ns
 
 
 # --- charts ------------------------------------------------------------------------------------------
-def test_cost_parts_stacks_four_parts_per_registered_design() -> None:
+def test_cost_parts_stacks_five_parts_per_registered_design() -> None:
     ax = charts.draw_cost_parts()
     assert isinstance(ax, Axes)
-    assert len(ax.patches) == 4 * len(DESIGN_KEYS)
+    assert len(ax.patches) == 5 * len(DESIGN_KEYS)
     assert [t.get_text() for t in ax.get_xticklabels()] == list(DESIGN_KEYS)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels[0].startswith("entry round trip") and "unverified" in labels[0]
+    assert labels[1].startswith("kernel work")
     assert any(describe.fixed_part_caption() == t.get_text() for t in ax.texts)
 
 
@@ -95,20 +135,20 @@ def test_parts_chart_updates_in_place() -> None:
 
     fig = charts.new_figure()
     chart = charts.PartsChart(fig.add_subplot(), ["bank", "split"], include_fixed=False)
-    chart.update(summary(["bank", "split"], switch_fraction=0.0))
+    chart.update(summary(["bank", "split"], HOT, evicted_kib=0, switch_fraction=0.0))
     rects = list(chart.bars["copy"])
     before = [r.get_height() for r in rects]
-    chart.update(summary(["bank", "split"], switch_fraction=1.0))
+    chart.update(summary(["bank", "split"], HOT, evicted_kib=0, switch_fraction=1.0))
     assert list(chart.bars["copy"]) == rects  # same artists
-    # bank copies 180 B either way (9 ns); split 0 B at f=0, 120 B at f=1 (6 ns)
-    assert before == pytest.approx([2 * BANK_BYTES / BYTES_PER_NS, 0.0])
-    assert [r.get_height() for r in rects] == pytest.approx([2 * BANK_BYTES / BYTES_PER_NS,
-                                                             SPLIT_SWITCH_BYTES / BYTES_PER_NS])
+    # bank copies 180 B either way (1.8 ns hot); split 0 B at f=0, 120 B at f=1 (1.2 ns)
+    assert before == pytest.approx([2 * BANK_BYTES / HOT_BYTES_PER_NS, 0.0])
+    assert [r.get_height() for r in rects] == pytest.approx([2 * BANK_BYTES / HOT_BYTES_PER_NS,
+                                                             SPLIT_SWITCH_BYTES / HOT_BYTES_PER_NS])
 
 
 def test_overhead_chart_marks_the_break_even() -> None:
-    ax = charts.draw_overhead_vs_switch(["bank", "split"], vps=4096)
-    be = break_even("split", ["bank"], vps=4096)
+    ax = charts.draw_overhead_vs_switch(["bank", "split"], evicted_kib=4096)
+    be = break_even("split", ["bank"], evicted_kib=4096)
     marks = next(ln for ln in ax.get_lines() if ln.get_label() == "break-even")
     xs = np.asarray(marks.get_xdata(), dtype=float)
     assert xs == pytest.approx(list(be.crossings))
@@ -128,6 +168,22 @@ def test_memory_charts() -> None:
     ax2 = charts.draw_memory_per_partition(["bank", "split"], vps=(1, 1024))
     split = next(ln for ln in ax2.get_lines() if ln.get_label() == "split")
     assert list(split.get_ydata()) == pytest.approx([3 * 4, 1024 * 3 * 4])  # 3 pages of 4 KiB
+
+
+def test_sensitivity_chart_draws_one_bar_per_constant_and_marks_flips() -> None:
+    rows = sensitivity("snp", ["bank", "split"], switch_fraction=0.1)
+    ax = charts.draw_sensitivity(rows)
+    assert len(ax.patches) == len(rows)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert {lb.split(" ")[0] for lb in labels} == {r.constant for r in rows}
+    flips = [r for r in rows if r.flips]
+    assert flips, "snp against the TDX designs flips within some constant's range"
+    notes = [t.get_text() for t in ax.texts if t.get_text().strip().startswith("flips at")]
+    assert len(notes) == len(flips)
+    ax2 = charts.draw_sensitivity(rows, top=3)
+    assert len(ax2.patches) == 3
+    with pytest.raises(ValueError, match="no sensitivity rows"):
+        charts.draw_sensitivity([])
 
 
 def test_model_vs_host(tiny_host: pd.DataFrame) -> None:

@@ -8,7 +8,15 @@ figure and how far it moved.
 from __future__ import annotations
 
 import pytest
-from golden.regen import FIGURES, GOLDEN_DESIGNS, GOLDEN_VPS, TOLERANCE, golden_path, pixel_rms, render
+from golden.regen import (
+    FIGURES,
+    GOLDEN_DESIGNS,
+    GOLDEN_EVICTED_KIB,
+    TOLERANCE,
+    golden_path,
+    pixel_rms,
+    render,
+)
 
 
 @pytest.mark.parametrize("name", FIGURES)
@@ -25,7 +33,8 @@ def test_the_comparison_sees_a_changed_figure() -> None:
     from tdxlab.render import style
     from tdxlab.render.charts import cost_figures
 
-    moved = cost_figures(designs=GOLDEN_DESIGNS, vps=GOLDEN_VPS, switch_fraction=0.0, only=["cost_parts"])
+    moved = cost_figures(designs=GOLDEN_DESIGNS, evicted_kib=GOLDEN_EVICTED_KIB, switch_fraction=0.0,
+                         only=["cost_parts"])
     assert pixel_rms(style.to_bytes(moved["cost_parts"]), golden_path("cost_parts").read_bytes()) > TOLERANCE
     with pytest.raises(AssertionError, match="shape"):
         pixel_rms(render("overhead_vs_switch"), golden_path("memory").read_bytes())

@@ -268,7 +268,8 @@ def test_cli_text_names_the_vtl_count_and_vtl0_only(run: Run) -> None:
     code, out, _ = run("cost", "--lower-vtls", "2,3", "--switch-fraction", "0,1")
     assert code == 0
     headers = [line for line in out.splitlines() if "switch_fraction=" in line]
-    assert headers == [f"lower_vtls={n} vps=1 switch_fraction={f}" for n in (2, 3) for f in (0, 1)]
+    assert headers == [f"lower_vtls={n} 256 KiB evicted between entries switch_fraction={f} "
+                       "(ns to two significant figures)" for n in (2, 3) for f in (0, 1)]
     vtl0 = [line for line in out.splitlines() if line.startswith("VTL 0 only: ")]
     assert vtl0 == [describe.vtl0_only_line(account(k)) for k in DESIGN_KEYS]
     assert "bytes_copied_per_switch" in out

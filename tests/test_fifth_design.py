@@ -81,7 +81,7 @@ def test_in_the_comparison(fifth: FifthDesign) -> None:
 def test_in_the_sweep_and_its_break_even_question(fifth: FifthDesign) -> None:
     frame = sweep(vps=[1], entries_per_s=[1e4], switch_fraction=[0.0, 1.0])
     assert KEY in set(frame["design"])
-    asked = [(be.design, be.others) for be in break_evens(list(DESIGNS), vps=1)]
+    asked = [(be.design, be.others) for be in break_evens(list(DESIGNS))]
     assert (KEY, ("bank",)) in asked
 
 
@@ -96,7 +96,7 @@ def test_in_every_cost_chart(fifth: FifthDesign) -> None:
 
 
 def test_in_the_host_analogue(fifth: FifthDesign) -> None:
-    frame = measure(vps=[1], repeats=1, min_time_ns=1_000.0)
+    frame = measure(evicted_kib=[0], rounds=5, repeats=1)
     assert KEY in set(frame["design"])
 
 
@@ -112,7 +112,7 @@ def test_in_tdxlab_cost(fifth: FifthDesign) -> None:
 
 
 def test_in_the_default_verdicts(fifth: FifthDesign) -> None:
-    assert (KEY, ("bank",)) in [(be.design, be.others) for be in verdicts(vps=1)]
+    assert (KEY, ("bank",)) in [(be.design, be.others) for be in verdicts()]
 
 
 def test_in_tdxlab_plot(fifth: FifthDesign, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ import pytest
 from facts import BANK_BYTES
 
 from tdxlab.commands import main
-from tdxlab.describe import two_significant
+from tdxlab.describe import significant
 from tdxlab.sim.design_file import shipped_design_files
 from tdxlab.sim.trace import load_trace
 
@@ -52,6 +52,22 @@ def test_split_fx_per_vtl_report(fx_report: Path) -> None:
     assert float(rows["split-fx-per-vtl"]["bytes_per_entry"]) == 0
     assert rows["split-fx-per-vtl"]["role"] == "proposal" and rows["bank"]["role"] == "baseline"
     assert not (fx_report / "counterexample.jsonl").exists()
+    # what a switch adds: the 512 extra bytes (and their lines) make each switch dearer than split's
+    per_switch = {k: float(r["ns_design_per_switch"]) for k, r in rows.items()}
+    assert per_switch["split-fx-per-vtl"] > per_switch["split"]
+    # the total range spans the declared ranges of the uncertain constants, around the value
+    for r in rows.values():
+        assert float(r["ns_low"]) < float(r["ns_no_switch"]) < float(r["ns_high"])
+
+
+def test_the_report_says_which_conclusions_flip(fx_report: Path) -> None:
+    md = (fx_report / "report.md").read_text(encoding="utf-8")
+    section = md.split("## Which cost conclusions the unverified constants can flip", 1)[1].split("## ", 1)[0]
+    assert "split-fx-per-vtl is" in section and "per entry than the cheapest of split and bank" in section
+    assert "| constant | range |" in section and "![sensitivity](sensitivity.svg)" in section
+    assert (fx_report / "sensitivity.svg").is_file()
+    page = (fx_report / "report.html").read_text(encoding="utf-8")
+    assert '<figure id="sensitivity">' in page
 
 
 def test_the_markdown_links_its_charts_and_the_html_is_self_contained(fx_report: Path) -> None:
@@ -94,7 +110,8 @@ def test_a_broken_design_gets_its_counterexample_and_fails_expect_safe(
 def test_reports_are_byte_identical_across_runs(tmp_path: Path) -> None:
     for d in ("a", "b"):
         assert main(["review", "--design-file", proposal("bank-lazy"), "--out", str(tmp_path / d)]) == 0
-    for name in ("report.md", "report.html", "costs.csv", "bytes_copied.svg", "design_cost.svg"):
+    for name in ("report.md", "report.html", "costs.csv", "bytes_copied.svg", "design_cost.svg",
+                 "sensitivity.svg"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
@@ -123,6 +140,9 @@ def test_bad_input_is_one_line_exit_2(argv: list[str], words: str,
 
 
 def test_two_significant_figures() -> None:
-    assert two_significant(2328.8) == "2,300 ns"
-    assert two_significant(67.6) == "68 ns"
-    assert two_significant(4.25) == "4.2 ns"
+    assert significant(2328.8) == "2,300 ns"
+    assert significant(67.6) == "68 ns"
+    assert significant(4.25) == "4.2 ns"
+    assert significant(-13.47) == "-13 ns"
+    assert significant(2963.4, "") == "3,000"
+    assert significant(0.045) == "~0 ns"  # below anything the constants resolve

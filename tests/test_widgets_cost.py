@@ -21,7 +21,7 @@ def explorer() -> CostExplorer:
 
 
 def test_plain_api(explorer: CostExplorer) -> None:
-    ex = explorer.set(switch_fraction=0.5, vps=1)
+    ex = explorer.set(switch_fraction=0.5, evicted_kib=64)
     assert ex is explorer
     frame = ex.frame.set_index("design")
     assert list(frame.index) == list(DESIGNS)  # every registered design, in registry order
@@ -35,20 +35,20 @@ def test_plain_api(explorer: CostExplorer) -> None:
 
 
 def test_constants_change_the_numbers(explorer: CostExplorer) -> None:
-    explorer.set(tdx_entry_cycles=2700, cpu_ghz=2.7)
-    assert explorer.frame.set_index("design").loc["bank", "ns_fixed"] == pytest.approx(1000.0)
-    explorer.set(tdx_entry_cycles=6209)
+    explorer.set(tdx_entry_cycles=2700, user_mode_cycles=0, cpu_ghz=2.7)
+    assert explorer.frame.set_index("design").loc["bank", "ns_round_trip"] == pytest.approx(1000.0)
+    explorer.set(tdx_entry_cycles=1291, user_mode_cycles=4918)
 
 
 def test_bad_settings_change_nothing(explorer: CostExplorer) -> None:
-    before = (explorer.vps, explorer.switch_fraction, explorer.constants)
+    before = (explorer.evicted_kib, explorer.switch_fraction, explorer.constants)
     for bad, words in (({"switch_fraction": 2.0}, "switch_fraction must be within 0..1"),
-                       ({"vps": 0}, "vps must be a positive integer"),
+                       ({"evicted_kib": -1}, "evicted_kib: -1 is outside"),
                        ({"entries_per_s": -1.0}, "entries_per_s must be a number >= 0"),
                        ({"nope": 1.0}, "unknown cost constant")):
         with pytest.raises(ValueError, match=words):
             explorer.set(**bad)
-    assert (explorer.vps, explorer.switch_fraction, explorer.constants) == before
+    assert (explorer.evicted_kib, explorer.switch_fraction, explorer.constants) == before
 
 
 def test_redraw_updates_artists_in_place(explorer: CostExplorer) -> None:
@@ -61,7 +61,7 @@ def test_redraw_updates_artists_in_place(explorer: CostExplorer) -> None:
     assert explorer.figure is fig and explorer._dynamic() == artists  # same figure, same artists
     here = explorer._overhead.here.get_xdata()
     assert list(here) == [0.8, 0.8]
-    explorer.set(vps=4096)
+    explorer.set(evicted_kib=65536)
     assert list(line.get_ydata()) != old_y  # the same line moved
 
 
@@ -86,8 +86,8 @@ def test_sliders_drive_the_model(explorer: CostExplorer) -> None:
     c["switch_fraction"].value = 0.9  # type: ignore[attr-defined]
     assert explorer.switch_fraction == pytest.approx(0.9)
     assert image.value != before
-    c["vps"].value = 64  # type: ignore[attr-defined]
-    assert explorer.vps == 64
+    c["evicted_kib"].value = 4096.0  # type: ignore[attr-defined]
+    assert explorer.evicted_kib == 4096.0
     c["tdx_entry_cycles"].value = 1300.0  # type: ignore[attr-defined]
     assert explorer.constants.tdx_entry_cycles == 1300.0
     # the Python API moves the sliders too

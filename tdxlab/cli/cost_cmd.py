@@ -1,12 +1,16 @@
 """``tdxlab cost``: the cost model from the shell.
 
-``tdxlab cost`` prints the modelled cost per entry of each design over the VP
-counts and switch fractions asked for (text, csv or json), the break-even switch
-fractions, and which constants are unverified.  The designs are the registry's
-(:data:`tdxlab.sim.designs.DESIGNS`, read when the parser is built and when the command
-runs); the break-even questions are the ones the designs carry.  ``tdxlab plot cost``
-lives in the rendering layer (:mod:`tdxlab.render.plot_cmd`) and shares the constant
-options defined here (:func:`add_constant_args`, :func:`constants_of`).
+``tdxlab cost`` prints the modelled cost per entry of each design over the eviction
+points (KiB the guest's own work evicts between two entries) and switch fractions asked
+for (text, csv or json), the break-even switch fractions, and which constants are
+unverified; ``--sensitivity`` adds which conclusions flip over their ranges.  The text
+output rounds every modelled time to two significant figures (the precision the
+constants support); csv and json keep the full numbers for further computation.  The
+designs are the registry's (:data:`tdxlab.sim.designs.DESIGNS`, read when the parser is
+built and when the command runs); the break-even questions are the ones the designs
+carry.  ``tdxlab plot cost`` lives in the rendering layer (:mod:`tdxlab.render.plot_cmd`)
+and shares the constant options defined here (:func:`add_constant_args`,
+:func:`constants_of`).
 
 ``--lower-vtls 2,3`` gives one block of rows per partition size (column ``lower_vtls``): memory
 and the bytes copied per entry and per switch are those measured at that count
@@ -41,7 +45,9 @@ from tdxlab.cost.constants import (
     from_preset,
     unverified_names,
 )
+from tdxlab.cost.sensitivity import sensitivity, sensitivity_questions
 from tdxlab.cost.sweep import break_evens, sweep
+from tdxlab.cost.timemodel import DEFAULT_EVICTED_KIB, MAX_EVICTED_KIB
 from tdxlab.sim.design_file import load_design_file
 from tdxlab.sim.designs import DESIGNS, Design, get_design
 
@@ -52,7 +58,8 @@ CSV_COLUMNS: tuple[str, ...] = (
     "design", "vps", "lower_vtls", "switch_fraction", "bytes_copied_per_entry", "cache_lines_per_entry",
     "pages_per_vp", "ns_per_entry",
     "entries_per_s", "pages_touched_per_entry", "pages_per_partition", "kib_per_partition",
-    "ns_fixed", "ns_copy", "ns_cache", "ns_tlb", "ns_design", "cpu_share", "bytes_copied_per_switch",
+    "ns_round_trip", "ns_kernel", "ns_copy", "ns_cache", "ns_tlb", "ns_design", "cpu_share",
+    "bytes_copied_per_switch", "evicted_kib",
 )  # fmt: skip
 FORMATS = ("text", "csv", "json")
 
@@ -62,12 +69,17 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "cost",
         help="modelled cost per entry of each page design",
-        description="Modelled nanoseconds per entry (fixed round trip + copies + cache + TLB) of each "
-        "design, from counts derived from the simulator's memory log. The entry round trips are "
-        "UNVERIFIED stand-ins (VMX figures); see --constants.",
+        description="Modelled nanoseconds per entry (round trip + kernel work + copies + cache + TLB) of "
+        "each design, from counts derived from the simulator's memory log. The round trips are "
+        "UNVERIFIED stand-ins (VMX and SVM figures) and the kernel's per-instruction cycles are "
+        "assumptions; see --constants and --sensitivity.",
     )
     add_design_args(p)
-    p.add_argument("--vps", default="1", help="comma-separated VP counts (default 1)")
+    p.add_argument("--vps", default="1",
+                   help="comma-separated VP counts, for the memory per partition (default 1)")
+    p.add_argument("--evicted-kib", default=f"{DEFAULT_EVICTED_KIB:g}",
+                   help="comma-separated KiB the guest's own work evicts between two entries of a VP "
+                   f"(default {DEFAULT_EVICTED_KIB:g}; 0 = everything still cached)")
     p.add_argument("--lower-vtls", default="2",
                    help="comma-separated lower-VTL counts of the partition, 2 or 3 (default 2)")
     p.add_argument("--switch-fraction", default="0,0.5,1",
@@ -77,7 +89,10 @@ def register(sub: Any) -> None:
     add_constant_args(p)
     p.add_argument("--format", default="text", help="text (default), csv or json")
     p.add_argument("--constants", action="store_true", dest="show_constants",
-                   help="list the constants with unit, source and confidence, and exit")
+                   help="list the constants with unit, source, confidence and range, and exit")
+    p.add_argument("--sensitivity", action="store_true",
+                   help="also say, for each unverified or assumed constant, whether each comparison "
+                   "holds over its range or where it flips")
     p.set_defaults(func=_cost)
 
 
@@ -121,7 +136,7 @@ def add_constant_args(p: argparse.ArgumentParser) -> None:
     """``--preset`` and ``--constant NAME=VALUE`` (shared with ``tdxlab plot cost``)."""
     p.add_argument("--preset", default="default", help=f"constant set: {', '.join(PRESETS)}")
     p.add_argument("--constant", action="append", default=[], metavar="NAME=VALUE",
-                   help="override one constant (repeatable), e.g. tdx_entry_cycles=1291")
+                   help="override one constant (repeatable), e.g. user_mode_cycles=0")
 
 
 # --- argument checks ------------------------------------------------------------------------------
@@ -160,47 +175,73 @@ def _cost(args: argparse.Namespace) -> int:
             print(table.to_csv(index=False), end="")
         else:
             for r in table.itertuples():
-                print(f"{r.name:18} {r.value:>10g} {r.unit:8} {r.confidence:26} {r.source}")
+                print(f"{r.name:24} {r.value:>10g} {r.unit:8} {r.confidence:26} {r.range:>16} {r.source}")
         return 0
     designs = designs_of(args)
     vps = int_list("--vps", args.vps)
+    evicted = float_list("--evicted-kib", args.evicted_kib, 0.0, MAX_EVICTED_KIB)
     lower = _lower_vtls(args.lower_vtls)
     fractions = float_list("--switch-fraction", args.switch_fraction, 0.0, 1.0)
     rates = float_list("--entries-per-s", args.entries_per_s, 0.0)
-    frame = sweep(designs, vps, rates, fractions, constants, vtls=lower)
-    frame = frame.sort_values(["lower_vtls", "vps", "switch_fraction", "entries_per_s"], kind="stable")
+    frame = sweep(designs, vps, rates, fractions, constants, vtls=lower, evicted_kib=evicted)
+    frame = frame.sort_values(["lower_vtls", "evicted_kib", "vps", "switch_fraction", "entries_per_s"],
+                              kind="stable")
     out = frame[list(CSV_COLUMNS)]
-    verdicts = _verdicts(designs, constants, vps)
+    verdicts = _verdicts(designs, constants, evicted)
     unverified = unverified_names()
+    flips = _sensitivity(designs, constants, evicted[0], fractions) if args.sensitivity else []
     if fmt == "csv":
         print(out.to_csv(index=False), end="")
     elif fmt == "json":
         print(json.dumps({
             "rows": json.loads(out.to_json(orient="records")),
             "break_even": verdicts,
+            "sensitivity": flips,
             "unverified_constants": unverified,
             "constants": {n: float(getattr(constants, n)) for n in CONSTANTS},
         }, indent=2))
     else:
-        _text(out, verdicts, designs)
+        _text(out, verdicts, designs, flips)
     return 0
 
 
-def _verdicts(designs: Sequence[Design], constants: CostConstants, vps: Sequence[int]) -> list[str]:
-    """The break-even findings of the registered designs shown, at each VP count, in words."""
+def _verdicts(designs: Sequence[Design], constants: CostConstants, evicted: Sequence[float]) -> list[str]:
+    """The break-even findings of the registered designs shown, at each eviction point, in words."""
     keys = [d.key for d in designs if DESIGNS.get(d.key) is d]  # a file's design asks no question
-    return [describe.break_even_sentence(be) for n in vps for be in break_evens(keys, constants, vps=n)]
+    return [describe.break_even_sentence(be) for e in evicted
+            for be in break_evens(keys, constants, evicted_kib=e)]
 
 
-def _text(frame: pd.DataFrame, verdicts: Sequence[str], designs: Sequence[Design]) -> None:
-    """One table per (VTL count, VP count, switch fraction), the VTL-0-only figures, the verdicts."""
+def _sensitivity(designs: Sequence[Design], constants: CostConstants, evicted: float,
+                 fractions: Sequence[float]) -> list[str]:
+    """Each comparison the charts ask, at each switch fraction, against every uncertain constant."""
+    costs = [account(d) for d in designs]
+    out = []
+    for f in fractions:
+        for me, rivals in sensitivity_questions(costs):
+            for s in sensitivity(me, rivals, constants, evicted_kib=evicted, switch_fraction=f):
+                out.append(f"switch fraction {f:g}: {describe.sensitivity_sentence(s)}")
+    return out
+
+
+#: Columns of the text tables whose values are modelled times (rounded to two figures).
+_NS_COLUMNS = ("ns_round_trip", "ns_kernel", "ns_copy", "ns_cache", "ns_tlb", "ns_design", "ns_per_entry")
+
+
+def _text(frame: pd.DataFrame, verdicts: Sequence[str], designs: Sequence[Design],
+          flips: Sequence[str]) -> None:
+    """One table per (VTL count, eviction, switch fraction), the VTL-0-only figures, the verdicts."""
     cols = ["design", "bytes_copied_per_entry", "bytes_copied_per_switch", "cache_lines_per_entry",
-            "pages_per_vp", "ns_copy", "ns_cache", "ns_tlb", "ns_design", "ns_per_entry"]
-    for (lower, vps, f), part in frame.groupby(["lower_vtls", "vps", "switch_fraction"], sort=False):
-        rates = sorted(set(part["entries_per_s"]))
-        rows = part[part["entries_per_s"] == rates[0]][cols]
-        print(f"lower_vtls={lower} vps={vps} switch_fraction={f:g}")
-        print(rows.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
+            "pages_per_vp", *_NS_COLUMNS]
+    for (lower, evicted, f), part in frame.groupby(["lower_vtls", "evicted_kib", "switch_fraction"],
+                                                  sort=False):
+        first = describe.rounded(part[(part["entries_per_s"] == part["entries_per_s"].min())
+                                      & (part["vps"] == part["vps"].min())][cols])
+        for col in ("bytes_copied_per_entry", "bytes_copied_per_switch", "cache_lines_per_entry"):
+            first[col] = [f"{x:g}" for x in first[col]]
+        print(f"lower_vtls={lower} {describe.evicted_words(float(str(evicted)))} switch_fraction={f:g} "
+              "(ns to two significant figures)")
+        print(first.to_string(index=False))
         print()
     # The compatibility figure: a partition that never enables VTL 1 (it is the same whatever
     # --lower-vtls says, since only VTL 0 ever exists in it).
@@ -209,4 +250,6 @@ def _text(frame: pd.DataFrame, verdicts: Sequence[str], designs: Sequence[Design
     print()
     for v in verdicts:
         print(v)
+    for line in flips:
+        print(line)
     print(describe.unverified_constants_note())

@@ -1,37 +1,38 @@
-"""A host analogue of each design, measured on the machine this runs on — *not* TDX hardware.
+"""A host analogue of each design: its real copies, on real pages, on this machine — *not* TDX hardware.
 
-What it measures: the same memory traffic the protocol logs (see
-:mod:`tdxlab.cost.accounting`), replayed with numpy on real buffers laid out like
-the real pages, for 1 to 4096 VPs entered in turn on one core, for every registered
-fix (:func:`tdxlab.sim.designs.fix_designs`) unless told otherwise.  For example the
-bank design copies its private set into the shared run page before each entry and
-back out after it; the split design copies nothing per entry but the 15 shared GPRs
-(120 B) on a VTL switch; the SEV-SNP-style design lets the CPU load and save the
-entered VTL's VMSA and copies the shared set between VMSAs on a switch.
+What it measures: the memory traffic the protocol logs (see :mod:`tdxlab.cost.accounting`),
+replayed with ``ctypes.memmove`` (the C library's copy, no interpreter in the loop) over
+real page-sized buffers laid out as the designs lay them out: one page-aligned 4 KiB page
+per page role (``run``, ``vtl0``, ``vmsa1``, ...), the paravisor's banks on a page of
+their own, every copy at the byte offsets the layout declares.  For example the bank design
+moves its 90-byte private set into the run page before each entry and back out after it;
+the split design copies the 15 shared GPRs (120 B) on a VTL switch; the SEV-SNP-style design
+copies the shared set between VMSAs on a switch.  The kernel's and CPU's own loads and
+stores (FXRSTOR, the guest-state buffer) are memmoves of the same bytes to and from a
+scratch page, so they touch the same lines.  The plan is *derived from the access log*, so
+a reviewer's variant is measured with no extra code.
 
-Every VP's copy of every page role (``run``, ``vtl0``, ``vmsa1``, ``bank0``, ...)
-lives in one page-aligned arena, pages 4 KiB apart like real pages, so the working
-set crosses L1, L2 and L3 as ``vps`` grows and lines at the same page offset compete
-for the same cache sets, as they do on real hardware.  The plan of copies, reads
-and writes is *derived from the access log*, so a reviewer's variant is measured
-with no extra code.
+Cache-hot and cache-cold: before each timed entry the guest's own work is stood in for by
+reading ``evicted_kib`` KiB of another buffer (the time model's eviction axis,
+:data:`tdxlab.cost.timemodel.EVICTED_AXIS`), so the lines are as hot or cold as the model
+says they would be after that much guest work; 0 measures the cache-hot copy.
 
 Honest limits:
 
-* a round (every VP entered once) is two numpy calls: a gather and a scatter of
-  8-byte words over all VPs, in protocol order VP after VP.  numpy spends one to
-  two nanoseconds per word moved, which is of the order of an L1 hit, so at small
-  VP counts the numbers mostly count words moved, not cache behaviour;
-* each call also costs microseconds of interpreter time; that is measured (the same
-  calls on empty index arrays), reported as ``overhead_ns`` and subtracted in
-  ``net_ns``; below about a hundred VPs it dominates and ``net_ns`` is noisy;
-* the kernel's and CPU's own work (FXRSTOR, WRMSR, TDG.VP.ENTER) is represented
-  only by touching the same cache lines (one word per line);
+* each memmove is one ctypes call, which costs far more interpreter time than a 90-byte
+  copy takes; that is measured (the same calls with a length of 0, after the same
+  eviction), reported as ``overhead_ns`` and subtracted in ``net_ns``; cache-hot, the net
+  figure is a few nanoseconds inside a microsecond of overhead, so it is noisy (charts draw
+  such points hollow);
+* the kernel's per-instruction work (FXRSTOR, WRMSR, TDG.VP.ENTER) is not in it: only the
+  lines those instructions touch;
 * this machine may itself be a virtual machine, whose TLB misses are nested walks.
 """
 
 from __future__ import annotations
 
+import ctypes
+import dataclasses
 import gc
 import os
 import time
@@ -43,21 +44,28 @@ import numpy as np
 import pandas as pd
 
 from tdxlab.cost.accounting import DesignCosts, account
-from tdxlab.layout.engine import CACHE_LINE, PAGE
+from tdxlab.cost.constants import DEFAULT, CostConstants
+from tdxlab.cost.timemodel import check_evicted
+from tdxlab.layout.engine import PAGE
 from tdxlab.sim.designs import Design, fix_designs
-from tdxlab.sim.memory import Access, Actor, PageKind, PageRole
+from tdxlab.sim.memory import Access, Actor, PageRole
 from tdxlab.sim.model import positive_count
 
 #: The label every table and chart of this module carries.
 LABEL = "host analogue, not TDX hardware"
-DEFAULT_VPS: tuple[int, ...] = (1, 4, 16, 64, 256, 1024, 4096)
+#: KiB evicted before each timed entry: hot, past an L1, past an L2, and past most L3s.
+DEFAULT_EVICTED: tuple[float, ...] = (0.0, 64.0, 1024.0, 16384.0)
+#: The most KiB one eviction may touch (the eviction buffer is allocated once, this big at most).
+MAX_HOST_EVICTED_KIB = 262144.0
 #: Scenarios: an entry with no VTL switch, and an entry right after a VTL switch.
 SCENARIOS: tuple[str, ...] = ("entry", "switch_entry")
+#: Bytes of eviction traffic one measurement may spend in total (bounds the big eviction points).
+_EVICTION_BUDGET = 1 << 31
 
 
 @dataclass(frozen=True)
 class MemOp:
-    """One contiguous memory operation, applied to every VP's copy of a page (typed roles)."""
+    """One contiguous memory operation on one VP's copy of a page (typed roles)."""
 
     kind: str  # "copy", "read" or "write"
     page: PageRole
@@ -140,117 +148,175 @@ def host_plan(design: str | Design | DesignCosts) -> HostPlan:
     return HostPlan(c.design, tuple(roles), tuple(entry), tuple(up), tuple(down))
 
 
-@dataclass(frozen=True)
-class Template:
-    """One entry's word moves for one VP: ``arena[dst] = arena[src]``, in protocol order.
+class Arena:
+    """One VP's pages of one design, each a page-aligned 4 KiB page, plus two scratch pages.
 
-    Indices are (role name, word offset within that VP's copy of the page); the role name
-    is ``str`` of the :class:`~tdxlab.sim.memory.PageRole`, or the shared sink/source line.  A copy moves
-    every 8-byte word it covers; a kernel/CPU *read* moves one word per touched line
-    into a sink line, and a *write* moves one word per touched line from a source
-    line: it is the line traffic that differs between designs, not the kernel's
-    per-byte work, which is the same in all of them.
+    Every role gets a page of its own (a bank too: it is a heap struct in OpenVMM, on some
+    page of its own); ``scratch_in`` is where kernel/CPU reads land and ``scratch_out`` where
+    its writes come from.  The buffer is one numpy allocation, so the addresses are stable
+    and every page is touched once up front (no page faults while timing).
     """
 
-    src_role: tuple[str, ...]
-    src_word: tuple[int, ...]
-    dst_role: tuple[str, ...]
-    dst_word: tuple[int, ...]
+    def __init__(self, p: HostPlan) -> None:
+        """Lay out one page per role plus the two scratch pages."""
+        names = [str(r) for r in p.roles] + ["scratch_in", "scratch_out"]
+        self._raw = np.zeros((len(names) + 1) * PAGE, dtype=np.uint8)
+        start = (-self._raw.ctypes.data) % PAGE
+        self.pages = self._raw[start:start + len(names) * PAGE]
+        self.pages[::64] = 1
+        base = self.pages.ctypes.data
+        self.address = {name: base + i * PAGE for i, name in enumerate(names)}
 
-
-_SINK, _SOURCE = "_sink", "_source"
-_WORD = 8
-
-
-def template(ops: Iterable[MemOp]) -> Template:
-    """The word moves standing for ``ops`` (see :class:`Template`)."""
-    sr: list[str] = []
-    sw: list[int] = []
-    dr: list[str] = []
-    dw: list[int] = []
-    for op in ops:
-        if op.kind == "copy":
-            first, last = op.offset // _WORD, (op.offset + op.size - 1) // _WORD
-            sfirst = op.src_offset // _WORD
-            src = str(op.src_page)
-            for j in range(last - first + 1):
-                sr.append(src)
-                sw.append(sfirst + j)
-                dr.append(str(op.page))
-                dw.append(first + j)
-            continue
-        words_per_line = CACHE_LINE // _WORD
-        first, last = op.offset // CACHE_LINE, (op.offset + op.size - 1) // CACHE_LINE
-        for line in range(first, last + 1):
-            if op.kind == "read":
-                sr.append(str(op.page))
-                sw.append(line * words_per_line)
-                dr.append(_SINK)
-                dw.append(0)
+    def calls(self, ops: Iterable[MemOp]) -> list[tuple[int, int, int]]:
+        """The ``memmove(dst, src, n)`` calls that stand for ``ops``, in protocol order."""
+        out = []
+        for op in ops:
+            page = self.address[str(op.page)] + op.offset
+            if op.kind == "copy":
+                assert op.src_page is not None
+                out.append((page, self.address[str(op.src_page)] + op.src_offset, op.size))
+            elif op.kind == "read":
+                out.append((self.address["scratch_in"] + op.offset, page, op.size))
             else:
-                sr.append(_SOURCE)
-                sw.append(0)
-                dr.append(str(op.page))
-                dw.append(line * words_per_line)
-    return Template(tuple(sr), tuple(sw), tuple(dr), tuple(dw))
+                out.append((page, self.address["scratch_out"] + op.offset, op.size))
+        return out
+
+    def warm_scratch(self) -> None:
+        """Touch the scratch pages, so only the design's own pages are as cold as the eviction made them."""
+        lo = self.address["scratch_in"] - self.pages.ctypes.data
+        int(self.pages[lo:lo + 2 * PAGE:64].sum())
 
 
-def _stride(p: HostPlan, role: PageRole) -> int:
-    """Bytes between two VPs' copies: a page, or a 64-byte-rounded struct for the paravisor's banks."""
-    ops = [*p.entry, *p.switch_up, *p.switch_down]
-    end = max([o.offset + o.size for o in ops if o.page == role]
-              + [o.src_offset + o.size for o in ops if o.src_page == role])
-    if role.kind is PageKind.BANK:  # heap structs, not pages
-        return -(-end // CACHE_LINE) * CACHE_LINE
-    return PAGE
+class Evictor:
+    """Stands in for the guest's own work between two entries: reads ``kib`` KiB of another buffer."""
+
+    def __init__(self, kib: float) -> None:
+        """Allocate (and touch) the buffer once."""
+        n = int(kib * 1024) // 8
+        self.words = np.ones(n, dtype=np.uint64) if n else np.zeros(0, dtype=np.uint64)
+
+    def __call__(self) -> None:
+        """Read every line of the buffer once (a sum the compiler cannot skip)."""
+        if self.words.size:
+            int(self.words[::8].sum())
 
 
-class Arena:
-    """All VPs' copies of every page role of one design in one page-aligned uint64 array."""
-
-    def __init__(self, p: HostPlan, vps: int) -> None:
-        """Lay out ``vps`` copies of each role 4 KiB apart (banks 64 B apart), plus sink/source lines."""
-        self.vps = vps
-        self.base: dict[str, int] = {}
-        self.stride: dict[str, int] = {}
-        cursor = 0
-        for role in p.roles:
-            stride = _stride(p, role)
-            self.base[str(role)] = cursor // _WORD
-            self.stride[str(role)] = stride // _WORD
-            cursor += -(-(vps * stride) // PAGE) * PAGE
-        for line in (_SINK, _SOURCE):  # one shared line each: stays in L1
-            self.base[line] = cursor // _WORD
-            self.stride[line] = 0
-            cursor += PAGE
-        raw = np.zeros(cursor + PAGE, dtype=np.uint8)
-        start = (-raw.ctypes.data) % PAGE
-        self.words = raw[start : start + cursor].view(np.uint64)
-        self.words[:: CACHE_LINE // _WORD] = 1  # touch every line: no page faults while timing
-
-    def indices(self, t: Template) -> tuple[np.ndarray, np.ndarray]:
-        """Flat (src, dst) word indices for every VP, VP after VP, each in protocol order."""
-        v = np.arange(self.vps, dtype=np.intp)[:, None]
-
-        def flat(roles: tuple[str, ...], words: tuple[int, ...]) -> np.ndarray:
-            base = np.array([self.base[r] for r in roles], dtype=np.intp)
-            stride = np.array([self.stride[r] for r in roles], dtype=np.intp)
-            return (base + v * stride + np.array(words, dtype=np.intp)).ravel()
-
-        return flat(t.src_role, t.src_word), flat(t.dst_role, t.dst_word)
+#: The C library's memmove with its argument types declared (a faster call than ``ctypes.memmove``).
+_MEMMOVE = ctypes.CDLL(None).memmove
+_MEMMOVE.argtypes = (ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
+_MEMMOVE.restype = ctypes.c_void_p
 
 
-def _round(arena: Arena, moves: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
-    for src, dst, tmp in moves:
-        np.take(arena.words, src, out=tmp, mode="wrap")  # indices are in range; "wrap" skips checks
-        arena.words[dst] = tmp
+def _time(calls: Sequence[tuple[int, int, int]], evict: Evictor, arena: Arena,
+          rounds: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ns of ``rounds`` entries and of the same calls with length 0, interleaved, each after an eviction.
+
+    Interleaving pairs every measured entry with an overhead sample taken under the same
+    conditions (clock drift, frequency, the eviction just done), so their difference is the
+    memory time of that entry.
+    """
+    move = _MEMMOVE
+    full = list(calls)
+    empty = [(d, s, 0) for d, s, _ in calls]
+    out = np.empty((2, rounds), dtype=np.float64)
+    clock = time.perf_counter_ns
+    for i in range(rounds):
+        for row, todo in ((0, full), (1, empty)):
+            evict()
+            arena.warm_scratch()
+            t0 = clock()
+            for d, s, n in todo:
+                move(d, s, n)
+            out[row, i] = clock() - t0
+    return out[0], out[1]
 
 
-def _time(arena: Arena, moves: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], inner: int) -> float:
-    t0 = time.perf_counter_ns()
-    for _ in range(inner):
-        _round(arena, moves)
-    return (time.perf_counter_ns() - t0) / inner
+#: Columns of :func:`measure`.
+COLUMNS: tuple[str, ...] = (
+    "design", "evicted_kib", "scenario", "min_ns", "median_ns", "overhead_ns", "net_ns", "net_median_ns",
+    "bytes_moved", "calls", "rounds", "label",
+)  # fmt: skip
+
+
+def _rounds(rounds: int, kib: float) -> int:
+    """``rounds``, fewer when the eviction is big (the total eviction traffic is bounded)."""
+    if kib <= 0:
+        return rounds
+    return max(16, min(rounds, int(_EVICTION_BUDGET // (kib * 1024))))
+
+
+def measure(
+    designs: Iterable[str | Design | DesignCosts] | None = None,
+    evicted_kib: Iterable[float] = DEFAULT_EVICTED,
+    *,
+    rounds: int = 2000,
+    repeats: int = 3,
+) -> pd.DataFrame:
+    """Measure ns per entry of each design's host analogue after ``evicted_kib`` KiB of other reads.
+
+    ``designs`` defaults to the registered fixes (:func:`~tdxlab.sim.designs.fix_designs`,
+    read when called): the bug itself is not worth timing.  Each (design, eviction,
+    scenario) is timed ``repeats`` times over ``rounds`` entries (fewer for big evictions,
+    so the run stays bounded), each entry after its own eviction; the same calls with
+    length 0, interleaved with them, give ``overhead_ns``.  ``min_ns``/``median_ns`` are the
+    best and the median repeat of the per-entry median; ``net_ns`` is the smallest repeat's
+    median of (entry - its paired overhead sample), the memory time, and ``net_median_ns``
+    the median repeat's.  ``switch_entry`` is the mean of a
+    switch up then entry, and a switch down then entry.
+    """
+    positive_count(rounds, "rounds")
+    positive_count(repeats, "repeats")
+    points = [check_evicted(e, "evicted_kib") for e in evicted_kib]
+    too_big = [e for e in points if e > MAX_HOST_EVICTED_KIB]
+    if too_big:
+        raise ValueError(f"evicted_kib: {too_big[0]:g} KiB is above the host analogue's limit of "
+                         f"{MAX_HOST_EVICTED_KIB:g} KiB")
+    plans = [host_plan(d) for d in (fix_designs() if designs is None else designs)]
+    rows: list[tuple[object, ...]] = []
+    for kib in points:
+        evict = Evictor(kib)
+        n = _rounds(rounds, kib)
+        for p in plans:
+            arena = Arena(p)
+            for scenario in SCENARIOS:
+                groups = [p.entry] if scenario == "entry" else [p.switch_up, p.switch_down]
+                calls = [arena.calls(g) for g in groups]
+                gc.disable()
+                try:
+                    for c in calls:  # warm: first touches, the call path itself
+                        _time(c, evict, arena, 4)
+                    full, over, net = [], [], []
+                    for _ in range(repeats):
+                        pairs = [_time(c, evict, arena, n) for c in calls]
+                        full.append(sum(float(np.median(f)) for f, _ in pairs) / len(calls))
+                        over.append(sum(float(np.median(e)) for _, e in pairs) / len(calls))
+                        net.append(sum(float(np.median(f - e)) for f, e in pairs) / len(calls))
+                finally:
+                    gc.enable()
+                overhead = min(over)
+                moved = sum(size for c in calls for _, _, size in c) / len(calls)
+                ncalls = sum(len(c) for c in calls) / len(calls)
+                rows.append((p.design, kib, scenario, min(full), float(np.median(full)), overhead,
+                             max(min(net), 0.0), max(float(np.median(net)), 0.0), moved, ncalls, n, LABEL))
+            del arena
+        del evict
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame.attrs["label"] = LABEL
+    frame.attrs["cache_sizes"] = cache_sizes()
+    frame.attrs["cpu"] = _cpu_name()
+    return frame
+
+
+def host_constants(frame: pd.DataFrame | None = None, constants: CostConstants = DEFAULT) -> CostConstants:
+    """``constants`` with this machine's cache capacities (sysfs), to set the model beside a measurement.
+
+    The latencies stay the sourced ones (this machine's are not measured here); a level the
+    machine does not report keeps its default.
+    """
+    sizes = frame.attrs.get("cache_sizes", {}) if frame is not None else cache_sizes()
+    changes = {f"{level.lower()}_kib": size / 1024.0 for level, size in sizes.items()
+               if f"{level.lower()}_kib" in {"l1_kib", "l2_kib", "l3_kib"} and size > 0}
+    return dataclasses.replace(constants, **changes)
 
 
 def cache_sizes() -> dict[str, int]:
@@ -271,76 +337,6 @@ def cache_sizes() -> dict[str, int]:
     return out
 
 
-#: Columns of :func:`measure`.
-COLUMNS: tuple[str, ...] = (
-    "design", "vps", "scenario", "min_ns", "median_ns", "overhead_ns", "net_ns", "net_median_ns",
-    "words_moved", "repeats", "working_set_kib", "label",
-)  # fmt: skip
-
-
-def measure(
-    designs: Iterable[str | Design | DesignCosts] | None = None,
-    vps: Iterable[int] = DEFAULT_VPS,
-    *,
-    repeats: int = 7,
-    min_time_ns: float = 2_000_000.0,
-) -> pd.DataFrame:
-    """Measure ns per entry of each design's host analogue; min and median of ``repeats``.
-
-    ``designs`` defaults to the registered fixes (:func:`~tdxlab.sim.designs.fix_designs`,
-    read when called): the bug itself is not worth timing.
-
-    One *round* enters every VP once (``entry``), or switches every VP's VTL and
-    enters (``switch_entry``: a round up to VTL 1 and one back down, averaged).
-    Each round is two numpy calls (a gather and a scatter over all VPs' word
-    moves).  A timing repeats the round until it lasts ``min_time_ns``.
-    ``overhead_ns`` is the same calls on empty index arrays, per entry; ``net_ns``
-    = ``min_ns`` - ``overhead_ns``.  ``working_set_kib``: distinct lines one round
-    touches across all VPs.
-    """
-    positive_count(repeats, "repeats")
-    vp_list = [positive_count(n, "vps") for n in vps]
-    plans = [host_plan(d) for d in (fix_designs() if designs is None else designs)]
-    rows: list[tuple[object, ...]] = []
-    empty_idx = np.zeros(0, dtype=np.intp)
-    for p in plans:
-        for n in vp_list:
-            arena = Arena(p, n)
-            for scenario in SCENARIOS:
-                groups = [p.entry] if scenario == "entry" else [p.switch_up, p.switch_down]
-                moves = []
-                lines: set[int] = set()
-                for g in groups:
-                    src, dst = arena.indices(template(g))
-                    moves.append((src, dst, np.empty(src.size, dtype=np.uint64)))
-                    for idx in (src, dst):  # sink and source lines sit above every page
-                        real = idx[(idx < arena.base[_SINK])]
-                        lines.update(np.unique(real // (CACHE_LINE // _WORD)).tolist())
-                empty = [(empty_idx, empty_idx, np.empty(0, dtype=np.uint64)) for _ in groups]
-                entries = n * len(groups)
-                _time(arena, moves, 1)  # warm: first touches, index arrays into cache
-                once = max(_time(arena, moves, 3), 1.0)
-                inner = max(1, int(min_time_ns // once))
-                gc.disable()
-                try:
-                    samples = np.array([_time(arena, moves, inner) for _ in range(repeats)]) / entries
-                    over = np.array([_time(arena, empty, inner) for _ in range(repeats)]) / entries
-                finally:
-                    gc.enable()
-                overhead = float(np.min(over))
-                words = sum(m[0].size for m in moves) / entries
-                rows.append((p.design, n, scenario, float(samples.min()), float(np.median(samples)),
-                             overhead, max(float(samples.min()) - overhead, 0.0),
-                             max(float(np.median(samples)) - float(np.median(over)), 0.0),
-                             words, repeats, len(lines) * CACHE_LINE / 1024.0, LABEL))
-            del arena
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    frame.attrs["label"] = LABEL
-    frame.attrs["cache_sizes"] = cache_sizes()
-    frame.attrs["cpu"] = _cpu_name()
-    return frame
-
-
 def _cpu_name() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -352,27 +348,34 @@ def _cpu_name() -> str:
 
 
 def table(frame: pd.DataFrame) -> str:
-    """A plain-text summary (median net ns per entry, designs x VPs, per scenario)."""
+    """A plain-text summary (net ns per entry, eviction x designs, per scenario)."""
     lines = [f"{LABEL} — {frame.attrs.get('cpu', '?')}; caches: "
              + ", ".join(f"{k} {v // 1024} KiB" for k, v in frame.attrs.get("cache_sizes", {}).items())]
     for scenario in SCENARIOS:
         part = frame[frame["scenario"] == scenario]
         if part.empty:
             continue
-        pivot = part.pivot_table(index="vps", columns="design", values="net_ns", aggfunc="min")
-        lines.append(f"\n{scenario}: min net ns per entry (raw min minus numpy call overhead)")
-        lines.append(pivot.round(1).to_string())
+        pivot = part.pivot_table(index="evicted_kib", columns="design", values="net_ns", aggfunc="min")
+        over = part.pivot_table(index="evicted_kib", columns="design", values="overhead_ns", aggfunc="min")
+        lines.append(f"\n{scenario}: net ns per entry (median minus the memmove call overhead), "
+                     "by KiB evicted")
+        lines.append(pivot.round(0).to_string())
+        lines.append(f"{scenario}: the call overhead subtracted, ns")
+        lines.append(over.round(0).to_string())
     return "\n".join(lines)
 
 
 __all__ = [
     "COLUMNS",
-    "DEFAULT_VPS",
+    "DEFAULT_EVICTED",
     "LABEL",
+    "MAX_HOST_EVICTED_KIB",
     "SCENARIOS",
+    "Arena",
     "HostPlan",
     "MemOp",
     "cache_sizes",
+    "host_constants",
     "host_plan",
     "measure",
     "plan",

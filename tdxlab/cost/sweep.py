@@ -1,4 +1,4 @@
-"""Sweeps over designs x VP counts x entry rates x switch fractions x constants, and break-evens.
+"""Sweeps over designs x constants x VP counts x KiB evicted x entry rates x switch fractions.
 
 :func:`sweep` evaluates the time model for the whole grid in one vectorised pass
 (numpy broadcasting, no Python loop per row) and returns a tidy DataFrame, one row
@@ -18,22 +18,34 @@ import numpy as np
 import pandas as pd
 
 from tdxlab.cost.accounting import DesignCosts, account, check_vtls
-from tdxlab.cost.constants import DEFAULT, ENTRY_CYCLES, CostConstants
-from tdxlab.cost.timemodel import PARTS, breakdown, check_vps, model
+from tdxlab.cost.constants import DEFAULT, CostConstants
+from tdxlab.cost.timemodel import (
+    DEFAULT_EVICTED_KIB,
+    EVICTED_AXIS,
+    PARTS,
+    breakdown,
+    check_evicted,
+    check_vps,
+    model,
+    platform_cycles,
+)
 from tdxlab.layout.engine import PAGE
 from tdxlab.sim.designs import DESIGNS, Design
 
-#: Default axes (designs: every registered one), VP counts crossing the cache sizes, typical entry rates.
-DEFAULT_VPS: tuple[int, ...] = (1, 4, 16, 64, 256, 1024, 4096)
+#: Default axes (designs: every registered one).  VP counts only scale memory per partition (each VP's
+#: paravisor runs on its own vCPU, so VPs do not compete for one core's caches); KiB evicted between
+#: two entries (:data:`~tdxlab.cost.timemodel.EVICTED_AXIS`) sets how hot the lines are.
+DEFAULT_VPS: tuple[int, ...] = (1, 64, 4096)
+DEFAULT_EVICTED: tuple[float, ...] = EVICTED_AXIS
 DEFAULT_RATES: tuple[float, ...] = (1e4, 1e5)
 DEFAULT_FRACTIONS: tuple[float, ...] = tuple(float(x) for x in np.round(np.linspace(0.0, 1.0, 11), 2))
 
 #: Columns of :func:`sweep`, in order.
 COLUMNS: tuple[str, ...] = (
-    "design", "constants", "vps", "lower_vtls", "entries_per_s", "switch_fraction",
+    "design", "constants", "vps", "evicted_kib", "lower_vtls", "entries_per_s", "switch_fraction",
     "bytes_copied_per_entry", "bytes_copied_per_switch", "cache_lines_per_entry", "pages_touched_per_entry",
     "pages_per_vp", "heap_bytes_per_vp", "pages_per_partition", "kib_per_partition",
-    "ns_fixed", "ns_copy", "ns_cache", "ns_tlb", "ns_per_entry", "ns_design", "cpu_share",
+    *(f"ns_{p}" for p in PARTS), "ns_per_entry", "ns_design", "cpu_share",
 )  # fmt: skip
 
 
@@ -70,11 +82,11 @@ def _axis(name: str, values: Iterable[float], lo: float, hi: float | None = None
 
 @dataclass(frozen=True)
 class Grid:
-    """The model evaluated on a (design, constants, vps, rate, fraction) grid, as arrays."""
+    """The model evaluated on a (design, constants, vps, evicted, rate, fraction) grid, as arrays."""
 
     costs: list[DesignCosts]
     names: list[str]
-    shape: tuple[int, int, int, int, int]
+    shape: tuple[int, int, int, int, int, int]
     axes: dict[str, np.ndarray]
     values: dict[str, np.ndarray]
 
@@ -87,8 +99,9 @@ def evaluate(
     constants: CostConstants | Mapping[str, CostConstants] | Sequence[CostConstants] = DEFAULT,
     *,
     vtls: int = 2,
+    evicted_kib: Iterable[float] = (DEFAULT_EVICTED_KIB,),
 ) -> Grid:
-    """The vectorised core of :func:`sweep`: every quantity as a broadcast 5-D array, no DataFrame.
+    """The vectorised core of :func:`sweep`: every quantity as a broadcast 6-D array, no DataFrame.
 
     ``vtls`` (1..3) picks the VTL count of the memory columns and of the bytes copied per entry
     and per switch, each measured at that count (:meth:`DesignCosts.at_vtls`).  Cache lines and
@@ -102,14 +115,16 @@ def evaluate(
     if not consts:
         raise ValueError("constants: give at least one set")
     vp_arr = _axis("vps", [check_vps(v) for v in vps], 1)
+    ev_arr = _axis("evicted_kib", [check_evicted(e) for e in evicted_kib], 0)
     rates = _axis("entries_per_s", entries_per_s, 0)
     fracs = _axis("switch_fraction", switch_fraction, 0, 1)
-    nd, nc, nv, nr, nf = len(costs), len(consts), len(vp_arr), len(rates), len(fracs)
-    di = np.arange(nd).reshape(nd, 1, 1, 1, 1)
-    ci = np.arange(nc).reshape(1, nc, 1, 1, 1)
-    v = vp_arr.reshape(1, 1, nv, 1, 1)
-    r = rates.reshape(1, 1, 1, nr, 1)
-    f = fracs.reshape(1, 1, 1, 1, nf)
+    nd, nc, nv, ne, nr, nf = len(costs), len(consts), len(vp_arr), len(ev_arr), len(rates), len(fracs)
+    di = np.arange(nd).reshape(nd, 1, 1, 1, 1, 1)
+    ci = np.arange(nc).reshape(1, nc, 1, 1, 1, 1)
+    v = vp_arr.reshape(1, 1, nv, 1, 1, 1)
+    e = ev_arr.reshape(1, 1, 1, ne, 1, 1)
+    r = rates.reshape(1, 1, 1, 1, nr, 1)
+    f = fracs.reshape(1, 1, 1, 1, 1, nf)
     plain = [c.per_entry(0.0) for c in costs]
     switched = [c.per_entry(1.0) for c in costs]
 
@@ -122,8 +137,10 @@ def evaluate(
 
     k = {fld.name: np.array([getattr(c, fld.name) for c in consts], dtype=np.float64)[ci]
          for fld in fields(CostConstants)}
-    # Each design's platform names its round-trip constant (one row of constants per design).
-    cycles = np.concatenate([k[ENTRY_CYCLES[c.platform]] for c in costs], axis=0)
+    # Each design's platform declares its fixed work (one row of constants per design).
+    fixed = [platform_cycles(c.platform, k) for c in costs]
+    round_trip = np.concatenate([np.broadcast_to(rt, (1, nc, 1, 1, 1, 1)) for rt, _ in fixed], axis=0)
+    kernel = np.concatenate([np.broadcast_to(kc, (1, nc, 1, 1, 1, 1)) for _, kc in fixed], axis=0)
     copied, lines, pages = mixed("bytes_copied"), mixed("cache_lines"), mixed("pages_touched")
     at = [c.at_vtls(vtls) for c in costs]
     if vtls >= 2:
@@ -133,9 +150,9 @@ def evaluate(
         copied = e0 + f * (e1 - e0)
     per_switch = np.array([np.nan if a.switch_copied is None else a.switch_copied for a in at],
                           dtype=np.float64)[di]
-    b = model(entry_cycles=cycles, bytes_copied=copied, cache_lines=lines, pages_touched=pages,
-              footprint_lines=mixed("footprint_lines"), footprint_pages=mixed("footprint_pages"),
-              vps=v, k=k)
+    b = model(round_trip_cycles=round_trip, kernel_cycles=kernel, bytes_copied=copied, cache_lines=lines,
+              pages_touched=pages, footprint_lines=mixed("footprint_lines"),
+              footprint_pages=mixed("footprint_pages"), evicted_kib=e, k=k)
     ppv = np.array([c.pages_per_vp(vtls) for c in costs], dtype=np.int64)[di]
     heap = np.array([c.heap_bytes_per_vp(vtls) for c in costs], dtype=np.int64)[di]
     total = b.total
@@ -144,11 +161,12 @@ def evaluate(
         "cache_lines_per_entry": lines,
         "pages_touched_per_entry": pages, "pages_per_vp": ppv, "heap_bytes_per_vp": heap,
         "pages_per_partition": ppv * v, "kib_per_partition": (ppv * PAGE + heap) * v / 1024.0,
-        "ns_fixed": b.fixed, "ns_copy": b.copy, "ns_cache": b.cache, "ns_tlb": b.tlb,
+        **{f"ns_{p}": getattr(b, p) for p in PARTS},
         "ns_per_entry": total, "ns_design": b.design_dependent, "cpu_share": total * r / 1e9,
     }  # fmt: skip
-    axes = {"design": di, "constants": ci, "vps": v, "entries_per_s": r, "switch_fraction": f}
-    return Grid(costs, names, (nd, nc, nv, nr, nf), axes, values)
+    axes = {"design": di, "constants": ci, "vps": v, "evicted_kib": e, "entries_per_s": r,
+            "switch_fraction": f}
+    return Grid(costs, names, (nd, nc, nv, ne, nr, nf), axes, values)
 
 
 def sweep(
@@ -159,28 +177,32 @@ def sweep(
     constants: CostConstants | Mapping[str, CostConstants] | Sequence[CostConstants] = DEFAULT,
     *,
     vtls: int | Iterable[int] = 2,
+    evicted_kib: Iterable[float] = (DEFAULT_EVICTED_KIB,),
 ) -> pd.DataFrame:
-    """One row per (design, constants, vps, lower VTLs, entries/s, switch fraction), vectorised.
+    """One row per (design, constants, vps, KiB evicted, lower VTLs, entries/s, switch fraction).
 
     ``constants`` is one set, a sequence (named ``set0``, ``set1``, ...) or a mapping
     name -> set.  ``vtls`` is how many lower VTLs are enabled per VP (1 = VTL 0 only, up to
     3), or several counts: the frame then holds one block per count, in the order given
     (column ``lower_vtls``).  It sets the memory columns and the bytes copied per entry and
     per switch (see :func:`evaluate`); VTL switching needs 2 or more, the default is 2.
+    ``vps`` scales only the per-partition memory columns; ``evicted_kib`` (what the guest's
+    own work evicts between two entries) sets how hot the lines are.
     ``cpu_share`` is the fraction of one CPU a VP spends on entries at that rate.
     """
     if not isinstance(vtls, int):
         counts = list(dict.fromkeys(check_vtls(n) for n in vtls))
         if not counts:
             raise ValueError("vtls: give at least one VTL count")
-        frames = [sweep(designs, vps, entries_per_s, switch_fraction, constants, vtls=n) for n in counts]
+        frames = [sweep(designs, vps, entries_per_s, switch_fraction, constants, vtls=n,
+                        evicted_kib=evicted_kib) for n in counts]
         out = pd.concat(frames, ignore_index=True)
         out["design"] = out["design"].astype(frames[0]["design"].dtype)
         out["constants"] = out["constants"].astype(frames[0]["constants"].dtype)
         out.attrs["parts"] = PARTS
         out.attrs["vtls"] = tuple(counts)
         return out
-    g = evaluate(designs, vps, entries_per_s, switch_fraction, constants, vtls=vtls)
+    g = evaluate(designs, vps, entries_per_s, switch_fraction, constants, vtls=vtls, evicted_kib=evicted_kib)
 
     def flat(x: np.ndarray | float, dtype: type = np.float64) -> np.ndarray:
         out: np.ndarray = np.broadcast_to(np.asarray(x, dtype=dtype), g.shape).ravel()
@@ -192,7 +214,7 @@ def sweep(
                                             pd.Index([c.design for c in g.costs])),
         "constants": pd.Categorical.from_codes(flat(g.axes["constants"], np.int64), pd.Index(g.names)),
     }
-    for col in ("vps", "entries_per_s", "switch_fraction"):
+    for col in ("vps", "evicted_kib", "entries_per_s", "switch_fraction"):
         data[col] = flat(g.axes[col], np.int64 if col in ints else np.float64)
     for col, arr in g.values.items():
         data[col] = flat(arr, np.int64 if col in ints else np.float64)
@@ -206,13 +228,13 @@ def sweep(
 def curves(
     designs: Iterable[str | Design | DesignCosts],
     constants: CostConstants,
-    vps: int,
+    evicted_kib: float,
     fractions: np.ndarray,
     column: str = "ns_per_entry",
 ) -> np.ndarray:
-    """``column`` for each design (rows) over ``fractions`` (columns) at one VP count; fast path."""
-    g = evaluate(designs, [vps], [0.0], fractions, constants)
-    out: np.ndarray = np.broadcast_to(g.values[column], g.shape)[:, 0, 0, 0, :]
+    """``column`` for each design (rows) over ``fractions`` (columns) at one eviction; fast path."""
+    g = evaluate(designs, [1], [0.0], fractions, constants, evicted_kib=[evicted_kib])
+    out: np.ndarray = np.broadcast_to(g.values[column], g.shape)[:, 0, 0, 0, 0, :]
     return out
 
 
@@ -222,12 +244,13 @@ class BreakEven:
     """Where ``design`` is cheaper than every design in ``others``, as switch-fraction intervals.
 
     ``crossings`` are the fractions where the cheaper design changes; ``cheaper`` the
-    closed intervals of [0, 1] in which ``design`` wins (empty: never).
+    closed intervals of [0, 1] in which ``design`` wins (empty: never), with
+    ``evicted_kib`` evicted by the guest between two entries.
     """
 
     design: str
     others: tuple[str, ...]
-    vps: int
+    evicted_kib: float
     crossings: tuple[float, ...]
     cheaper: tuple[tuple[float, float], ...]
     #: Closed intervals where the costs are equal (within float noise); a point is (x, x).
@@ -249,7 +272,7 @@ def break_even(
     others: Iterable[str | Design | DesignCosts],
     constants: CostConstants = DEFAULT,
     *,
-    vps: int = 1,
+    evicted_kib: float = DEFAULT_EVICTED_KIB,
     resolution: int = 4001,
 ) -> BreakEven:
     """Switch fractions where ``design`` is strictly cheaper than all ``others``.
@@ -262,9 +285,9 @@ def break_even(
     rivals = [o if isinstance(o, DesignCosts) else account(o) for o in others]
     if not rivals:
         raise ValueError("break_even needs at least one other design")
-    n = check_vps(vps)
+    ev = check_evicted(evicted_kib)
     grid = np.linspace(0.0, 1.0, resolution)
-    totals = curves([me, *rivals], constants, n, grid)
+    totals = curves([me, *rivals], constants, ev, grid)
     mine, best_other = totals[0], np.min(totals[1:], axis=0)
     diff = mine - best_other  # < 0: design wins
     # Differences within float noise of zero count as a tie (not a win).
@@ -285,7 +308,7 @@ def break_even(
             start = None
     if start is not None:
         intervals.append((start, 1.0))
-    return BreakEven(me.design, tuple(o.design for o in rivals), n, tuple(crossings), tuple(intervals),
+    return BreakEven(me.design, tuple(o.design for o in rivals), ev, tuple(crossings), tuple(intervals),
                      _runs(grid, np.abs(diff) <= tol))
 
 
@@ -302,7 +325,7 @@ def _runs(grid: np.ndarray, mask: np.ndarray) -> tuple[tuple[float, float], ...]
 
 
 def break_evens(designs_shown: Sequence[str], constants: CostConstants = DEFAULT, *,
-                vps: int = 1) -> list[BreakEven]:
+                evicted_kib: float = DEFAULT_EVICTED_KIB) -> list[BreakEven]:
     """The break-even questions the shown designs ask, answered, in the order the designs are given.
 
     A registered design ``d`` asks, for each tuple of :attr:`~tdxlab.sim.designs.Design.break_even_against`,
@@ -319,31 +342,34 @@ def break_evens(designs_shown: Sequence[str], constants: CostConstants = DEFAULT
         for rivals in design.break_even_against:
             present = [r for r in rivals if r in shown and r != key]
             if present:
-                out.append(break_even(key, present, constants, vps=vps))
+                out.append(break_even(key, present, constants, evicted_kib=evicted_kib))
     return out
 
 
-def verdicts(constants: CostConstants = DEFAULT, *, vps: int = 1) -> list[BreakEven]:
+def verdicts(constants: CostConstants = DEFAULT, *,
+             evicted_kib: float = DEFAULT_EVICTED_KIB) -> list[BreakEven]:
     """Every registered design's break-even questions, all designs shown (:func:`break_evens`)."""
-    return break_evens(list(DESIGNS), constants, vps=vps)
+    return break_evens(list(DESIGNS), constants, evicted_kib=evicted_kib)
 
 
 #: Columns of :func:`break_even_frame`, in order.
-BREAK_EVEN_COLUMNS: tuple[str, ...] = ("vps", "design", "against", "cheaper_for", "crossings", "break_even")
+BREAK_EVEN_COLUMNS: tuple[str, ...] = ("evicted_kib", "design", "against", "cheaper_for", "crossings",
+                                       "break_even")
 
 
-def break_even_frame(vps: Iterable[int] = DEFAULT_VPS, constants: CostConstants = DEFAULT) -> pd.DataFrame:
-    """:func:`verdicts` at each VP count, one row per question (the notebook's table).
+def break_even_frame(evicted_kib: Iterable[float] = DEFAULT_EVICTED,
+                     constants: CostConstants = DEFAULT) -> pd.DataFrame:
+    """:func:`verdicts` at each eviction point, one row per question (the notebook's table).
 
     ``cheaper_for`` lists the winning intervals (``lo..hi``, or ``never``), and
     ``break_even`` holds the :class:`BreakEven` itself, so the words layer can state the
     finding (:func:`tdxlab.describe.break_even_table` adds a ``finding`` column).
     """
     rows = []
-    for n in vps:
-        for be in verdicts(constants, vps=n):
+    for ev in evicted_kib:
+        for be in verdicts(constants, evicted_kib=ev):
             rows.append({
-                "vps": be.vps,
+                "evicted_kib": be.evicted_kib,
                 "design": be.design,
                 "against": " and ".join(be.others),
                 "cheaper_for": "; ".join(f"{lo:.3g}..{hi:.3g}" for lo, hi in be.cheaper) or "never",
@@ -357,14 +383,14 @@ def summary(
     designs: Iterable[str | Design | DesignCosts] | None = None,
     constants: CostConstants = DEFAULT,
     *,
-    vps: int = 1,
+    evicted_kib: float = DEFAULT_EVICTED_KIB,
     switch_fraction: float = 0.0,
 ) -> pd.DataFrame:
     """One row per design at one workload point: counts, parts and total (the CLI's table)."""
     rows = []
     for c in _designs(designs):
         counts = c.per_entry(switch_fraction)
-        b = breakdown(c, constants, vps=vps, switch_fraction=switch_fraction)
+        b = breakdown(c, constants, evicted_kib=evicted_kib, switch_fraction=switch_fraction)
         rows.append({
             "design": c.design,
             "bytes_copied_per_entry": counts.bytes_copied,
@@ -381,6 +407,7 @@ def summary(
 __all__ = [
     "BREAK_EVEN_COLUMNS",
     "COLUMNS",
+    "DEFAULT_EVICTED",
     "DEFAULT_FRACTIONS",
     "DEFAULT_RATES",
     "DEFAULT_VPS",

@@ -1,34 +1,41 @@
 """Turn per-entry counts into nanoseconds, split into parts.
 
-``ns per entry = fixed + copy + cache + tlb`` where
+``ns per entry = round trip + kernel + copy + cache + tlb`` where
 
-* **fixed** = the entry round trip (TDG.VP.ENTER for designs on TDX, VMGEXIT for
-  designs on SEV-SNP) in cycles / the core clock.  Both round trips are *unverified* stand-ins
-  (see :mod:`tdxlab.cost.constants`); they are equal by default so that the
-  comparison between designs is about the page protocol, not the platform;
-* **copy** = bytes the paravisor copies per entry / copy bandwidth;
-* **cache** = distinct cache lines touched per entry x the expected latency of a
-  line, given how much of the working set fits each cache level;
-* **tlb** = distinct pages touched per entry x the TLB-miss probability x the
-  nested page-walk references x the cost of one reference.
+* **round trip** and **kernel** are the platform's fixed work, declared step by step in
+  :mod:`tdxlab.cost.fixed`: on TDX the trip to VTL2 user mode and TDG.VP.ENTER, and the
+  kernel's FXRSTOR/FXSAVE, MSR and CR2 accesses around it (reference sheet §3.5); on
+  SEV-SNP two world switches and two hypervisor relays (the VMPL-0 paravisor cannot VMRUN a
+  lower VMPL itself).  Every design on a platform pays them, so a proposal that only moves
+  bytes is measured against them; most of their constants are *unverified*;
+* **copy** = bytes the paravisor copies per entry, at the L1 copy bandwidth for the
+  fraction of lines still in L1 and the DRAM stream bandwidth for the rest;
+* **cache** = distinct cache lines touched per entry x the expected latency of a line;
+* **tlb** = distinct pages touched per entry x the chance the translation was evicted x
+  the nested page-walk references x the cost of one reference.
 
-Working-set assumption (the same as the host analogue in :mod:`tdxlab.cost.host`):
-``vps`` VPs are entered in turn on one core, so their per-VP footprints compete
-for that core's caches and TLB.  The fraction of lines found in L1 is
-``min(1, L1 capacity / footprint)``, and so on down to DRAM; likewise for the
-TLB.  Cache-set conflicts (page-aligned pages all map their line at offset 0x200
-to the same set) and the guest's own evictions between entries are not modelled;
-the host analogue shows the former.
+How hot the lines are: in OpenHCL on TDX the paravisor runs on each VP's own vCPU, so one
+VP's run page is touched only by its own vCPU, and what evicts it between two entries is
+the **guest's own work** in between.  The workload axis is therefore ``evicted_kib``: how
+many KiB of other data the guest touches between two entries of this VP (0: everything is
+still hot).  With random replacement, a line survives ``X`` bytes of other traffic in a
+cache of ``C`` bytes with probability ``exp(-X / C)`` (:func:`still_cached`); the caches
+are inclusive, so a line in L1 is also in L2 and L3.  ``X`` is the evicted bytes plus the
+VP's own footprint between two entries (the other VTL's lines after a switch).  The same
+for the TLB, in pages.  Cache-set conflicts are not modelled; the host analogue
+(:mod:`tdxlab.cost.host`) measures real copies on real page-aligned buffers.
 
 Everything is written with numpy operations so the same function evaluates one
 point (floats) or a 100,000-row sweep (arrays) — :mod:`tdxlab.cost.sweep` relies
-on that.  The model is non-decreasing in every cost-raising constant and
-non-increasing in clock, bandwidth and capacities (tests check this with
-hypothesis); capacities only help when latencies are ordered L1 <= L2 <= L3 <= DRAM.
+on that.  The model is non-decreasing in every cost-raising constant and in
+``evicted_kib``, and non-increasing in clock, bandwidths and capacities (tests check this
+with hypothesis); capacities and bandwidths only help when latencies are ordered
+L1 <= L2 <= L3 <= DRAM and the L1 copy bandwidth is at least the DRAM one.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from enum import Enum
@@ -37,8 +44,10 @@ from typing import Any
 import numpy as np
 
 from tdxlab.cost.accounting import DesignCosts, TraceCosts, account
-from tdxlab.cost.constants import DEFAULT, ENTRY_CYCLES, CostConstants
-from tdxlab.layout.engine import CACHE_LINE
+from tdxlab.cost.constants import DEFAULT, CostConstants
+from tdxlab.cost.fixed import Kind, fixed_cycles
+from tdxlab.layout.engine import CACHE_LINE, PAGE
+from tdxlab.registers import Platform
 from tdxlab.sim.designs import Design
 from tdxlab.sim.model import positive_count
 
@@ -46,7 +55,8 @@ from tdxlab.sim.model import positive_count
 class Part(Enum):
     """One part of the cost of an entry (a closed set: views word each one, see ``describe``)."""
 
-    FIXED = "fixed"
+    ROUND_TRIP = "round_trip"
+    KERNEL = "kernel"
     COPY = "copy"
     CACHE = "cache"
     TLB = "tlb"
@@ -55,25 +65,42 @@ class Part(Enum):
 #: The parts of the cost of one entry, in stacking order (the :class:`Breakdown` attributes and
 #: the ``ns_<part>`` columns of the sweeps).
 PARTS: tuple[str, ...] = tuple(p.value for p in Part)
+#: The parts every design on a platform pays (the rest differ between page designs).
+FIXED_PARTS: tuple[str, ...] = (Part.ROUND_TRIP.value, Part.KERNEL.value)
+
+#: The default workload point: KiB the guest's own work touches between two entries of a VP.
+#: An assumption (more than an L1, less than an L2); every view that uses it says so, and the
+#: sweeps and charts run over :data:`EVICTED_AXIS`.
+DEFAULT_EVICTED_KIB = 256.0
+#: The eviction axis of the charts and sweeps, KiB: from everything hot to well past an L3.
+EVICTED_AXIS: tuple[float, ...] = (0.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0)
+#: The most KiB a workload point may evict (1 TiB): beyond that every line is long gone.
+MAX_EVICTED_KIB = float(2**30)
 
 
 @dataclass(frozen=True)
 class Breakdown:
     """Nanoseconds per entry, by part (floats for one point, arrays for a sweep)."""
 
-    fixed: Any
+    round_trip: Any
+    kernel: Any
     copy: Any
     cache: Any
     tlb: Any
 
     @property
+    def fixed(self) -> Any:
+        """The platform's fixed work: round trip plus the kernel's work around it."""
+        return self.round_trip + self.kernel
+
+    @property
     def total(self) -> Any:
         """Nanoseconds per entry, all parts."""
-        return self.fixed + self.copy + self.cache + self.tlb
+        return self.fixed + self.design_dependent
 
     @property
     def design_dependent(self) -> Any:
-        """The parts that differ between page designs (everything but the fixed round trip)."""
+        """The parts that differ between page designs (everything but the fixed work)."""
         return self.copy + self.cache + self.tlb
 
     def as_dict(self) -> dict[str, float]:
@@ -83,38 +110,56 @@ class Breakdown:
         return out
 
 
-def line_latency(footprint_bytes: Any, k: Mapping[str, Any]) -> Any:
-    """Expected latency of one line when ``footprint_bytes`` compete for the caches."""
-    fp = np.maximum(np.asarray(footprint_bytes, dtype=np.float64), 1.0)
-    h1 = np.minimum(1.0, k["l1_kib"] * 1024.0 / fp)
-    h2 = np.maximum(h1, np.minimum(1.0, k["l2_kib"] * 1024.0 / fp))
-    h3 = np.maximum(h2, np.minimum(1.0, k["l3_kib"] * 1024.0 / fp))
+def still_cached(other_bytes: Any, capacity_bytes: Any) -> Any:
+    """Chance a line survives ``other_bytes`` of other traffic in a cache of ``capacity_bytes``.
+
+    Random replacement: each new line evicts a given line with probability 1 / lines, so
+    after ``n`` new lines it survives with ``(1 - 1/N)^n``, about ``exp(-n / N)``.
+    """
+    return np.exp(-np.maximum(np.asarray(other_bytes, dtype=np.float64), 0.0) / capacity_bytes)
+
+
+def hit_levels(other_bytes: Any, k: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    """Chances a line is still in L1, in L2 (or L1), in L3 (or above): inclusive caches."""
+    h1 = still_cached(other_bytes, k["l1_kib"] * 1024.0)
+    h2 = np.maximum(h1, still_cached(other_bytes, k["l2_kib"] * 1024.0))
+    h3 = np.maximum(h2, still_cached(other_bytes, k["l3_kib"] * 1024.0))
+    return h1, h2, h3
+
+
+def line_latency(other_bytes: Any, k: Mapping[str, Any]) -> Any:
+    """Expected latency of one line after ``other_bytes`` of other traffic since it was touched."""
+    h1, h2, h3 = hit_levels(other_bytes, k)
     return h1 * k["l1_ns"] + (h2 - h1) * k["l2_ns"] + (h3 - h2) * k["l3_ns"] + (1.0 - h3) * k["dram_ns"]
 
 
-def tlb_miss_fraction(footprint_pages: Any, k: Mapping[str, Any]) -> Any:
-    """Probability that a touched page is not in the TLB (footprint beyond capacity)."""
-    fp = np.maximum(np.asarray(footprint_pages, dtype=np.float64), 1.0)
-    return 1.0 - np.minimum(1.0, k["tlb_entries"] / fp)
+def tlb_miss_fraction(other_pages: Any, k: Mapping[str, Any]) -> Any:
+    """Chance a touched page's translation was evicted by ``other_pages`` other pages."""
+    return 1.0 - still_cached(other_pages, k["tlb_entries"])
 
 
 def model(
     *,
-    entry_cycles: Any,
+    round_trip_cycles: Any,
+    kernel_cycles: Any,
     bytes_copied: Any,
     cache_lines: Any,
     pages_touched: Any,
     footprint_lines: Any,
     footprint_pages: Any,
-    vps: Any,
+    evicted_kib: Any,
     k: Mapping[str, Any],
 ) -> Breakdown:
     """The formula, on floats or broadcastable arrays (``k`` maps constant names to values)."""
-    fixed = entry_cycles / k["cpu_ghz"]
-    copy = bytes_copied / k["copy_gb_per_s"]  # GB/s == bytes per ns
-    cache = cache_lines * line_latency(vps * footprint_lines * CACHE_LINE, k)
-    tlb = pages_touched * tlb_miss_fraction(vps * footprint_pages, k) * k["walk_refs"] * k["walk_ref_ns"]
-    return Breakdown(fixed, copy, cache, tlb)
+    evicted = np.asarray(evicted_kib, dtype=np.float64) * 1024.0
+    other_bytes = evicted + footprint_lines * CACHE_LINE
+    other_pages = evicted / PAGE + footprint_pages
+    h1 = hit_levels(other_bytes, k)[0]
+    # GB/s == bytes per ns
+    copy = bytes_copied * (h1 / k["hot_copy_gb_per_s"] + (1.0 - h1) / k["copy_gb_per_s"])
+    cache = cache_lines * line_latency(other_bytes, k)
+    tlb = pages_touched * tlb_miss_fraction(other_pages, k) * k["walk_refs"] * k["walk_ref_ns"]
+    return Breakdown(round_trip_cycles / k["cpu_ghz"], kernel_cycles / k["cpu_ghz"], copy, cache, tlb)
 
 
 def constants_map(constants: CostConstants) -> dict[str, float]:
@@ -122,9 +167,9 @@ def constants_map(constants: CostConstants) -> dict[str, float]:
     return {f.name: float(getattr(constants, f.name)) for f in fields(constants)}
 
 
-def entry_cycles(costs: DesignCosts | TraceCosts, constants: CostConstants) -> float:
-    """The round trip this design's platform pays per entry (:data:`ENTRY_CYCLES` names the constant)."""
-    return float(getattr(constants, ENTRY_CYCLES[costs.platform]))
+def platform_cycles(platform: Platform, k: Mapping[str, Any]) -> tuple[Any, Any]:
+    """Round-trip and kernel cycles per entry on ``platform`` (:mod:`tdxlab.cost.fixed`)."""
+    return fixed_cycles(platform, k, Kind.ROUND_TRIP), fixed_cycles(platform, k, Kind.KERNEL)
 
 
 def check_vps(vps: object) -> int:
@@ -132,59 +177,77 @@ def check_vps(vps: object) -> int:
     return positive_count(vps, "vps")
 
 
+def check_evicted(evicted_kib: object, where: str = "evicted_kib") -> float:
+    """KiB evicted between two entries from user input (0..1 TiB), or a one-line ``ValueError``."""
+    if isinstance(evicted_kib, bool) or not isinstance(evicted_kib, int | float):
+        raise ValueError(f"{where}: expected a number of KiB, got {evicted_kib!r}")
+    value = float(evicted_kib)
+    if not math.isfinite(value) or not 0.0 <= value <= MAX_EVICTED_KIB:
+        raise ValueError(f"{where}: {evicted_kib!r} is outside 0..{MAX_EVICTED_KIB:.0f} KiB")
+    return value
+
+
 def breakdown(
     design: str | Design | DesignCosts | TraceCosts,
     constants: CostConstants = DEFAULT,
     *,
-    vps: int | None = None,
+    evicted_kib: float = DEFAULT_EVICTED_KIB,
     switch_fraction: float = 0.0,
 ) -> Breakdown:
     """Nanoseconds per entry of one design, by part, at one workload point.
 
-    For a design the counts come from its micro-traces at ``switch_fraction``
-    (``vps`` defaults to 1); for a :class:`~tdxlab.cost.accounting.TraceCosts` they
-    are that trace's own averages (``vps`` defaults to the trace's VP count, and
-    the switch fraction is the trace's, so passing one is an error).
+    For a design the counts come from its micro-traces at ``switch_fraction``; for a
+    :class:`~tdxlab.cost.accounting.TraceCosts` they are that trace's own averages (the
+    switch fraction is the trace's, so passing one is an error).  ``evicted_kib`` is what
+    the guest's own work evicts between two entries of a VP (module docstring).
     """
     if isinstance(design, TraceCosts):
         if switch_fraction:
             raise ValueError("a trace has its own switch fraction; do not pass switch_fraction")
         costs: DesignCosts | TraceCosts = design
         counts = design.per_entry()
-        n = check_vps(design.vps if vps is None else vps)
     else:
         costs = design if isinstance(design, DesignCosts) else account(design)
         counts = costs.per_entry(switch_fraction)
-        n = check_vps(1 if vps is None else vps)
+    k = constants_map(constants)
+    round_trip, kernel = platform_cycles(costs.platform, k)
     result = model(
-        entry_cycles=entry_cycles(costs, constants),
+        round_trip_cycles=round_trip,
+        kernel_cycles=kernel,
         bytes_copied=counts.bytes_copied,
         cache_lines=counts.cache_lines,
         pages_touched=counts.pages_touched,
         footprint_lines=counts.footprint_lines,
         footprint_pages=counts.footprint_pages,
-        vps=n,
-        k=constants_map(constants),
+        evicted_kib=check_evicted(evicted_kib),
+        k=k,
     )
     return Breakdown(*(float(getattr(result, p)) for p in PARTS))
 
 
 def ns_per_entry(design: str | Design | DesignCosts | TraceCosts, constants: CostConstants = DEFAULT, *,
-                 vps: int | None = None, switch_fraction: float = 0.0) -> float:
+                 evicted_kib: float = DEFAULT_EVICTED_KIB, switch_fraction: float = 0.0) -> float:
     """Total nanoseconds per entry (see :func:`breakdown` for the parts)."""
-    return float(breakdown(design, constants, vps=vps, switch_fraction=switch_fraction).total)
+    return float(breakdown(design, constants, evicted_kib=evicted_kib, switch_fraction=switch_fraction).total)
 
 
 __all__ = [
+    "DEFAULT_EVICTED_KIB",
+    "EVICTED_AXIS",
+    "FIXED_PARTS",
+    "MAX_EVICTED_KIB",
     "PARTS",
     "Breakdown",
     "Part",
     "breakdown",
+    "check_evicted",
     "check_vps",
     "constants_map",
-    "entry_cycles",
+    "hit_levels",
     "line_latency",
     "model",
     "ns_per_entry",
+    "platform_cycles",
+    "still_cached",
     "tlb_miss_fraction",
 ]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from tdxlab.compare import COLUMNS
 from tdxlab.describe.basics import plural
+from tdxlab.describe.costs import significant
 from tdxlab.describe.simulation import VIOLATION_KINDS, describe_violation
 from tdxlab.sim.checker import ViolationKind
 
@@ -33,8 +34,8 @@ COMPARISON_COLUMNS: dict[str, str] = {
     "switches": "VTL switches (vtl_call, vtl_return, interrupts that switch up) in the trace",
     "bytes_per_entry": "bytes the paravisor copies per entry (bank switching), averaged over entries",
     "bytes_per_switch": "bytes copied per VTL switch (split/SNP), averaged over switches",
-    "ns_per_entry": "modelled time per entry, ns (tdxlab.cost time model; its entry round trip is an "
-    "unverified stand-in, the same for every TDX design)",
+    "ns_per_entry": "modelled time per entry, ns (tdxlab.cost time model at its default eviction point; "
+    "its round trip and kernel work rest on unverified stand-ins, the same for every TDX design)",
     "ns_page_work": "the part of ns_per_entry that depends on the page design: copies, cache lines, TLB",
 }
 if tuple(COMPARISON_COLUMNS) != COLUMNS:  # pragma: no cover - a column added without its meaning
@@ -55,7 +56,8 @@ def verdict(outcome: DesignOutcome) -> str:
     o = outcome
     pages = f"{plural(o.pages_per_vp, 'page')} per VP"
     cost = (f"{copied_text(o.bytes_per_entry, 'entry')}, {copied_text(o.bytes_per_switch, 'switch')}, "
-            f"{pages}, {o.ns_per_entry:,.0f} ns per entry modelled ({o.ns_page_work:,.0f} ns page work)")
+            f"{pages}, {significant(o.ns_per_entry)} per entry modelled ({significant(o.ns_page_work)} "
+            "page work)")
     first = o.worst
     if first is None:
         return f"{o.design.key}: isolation holds on this trace; {cost}."

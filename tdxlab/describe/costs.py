@@ -12,19 +12,23 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from tdxlab.cost.constants import CONSTANTS, unverified_names
+from tdxlab.cost.fixed import FIXED, NOT_CHARGED, Kind
 from tdxlab.cost.timemodel import Part
 from tdxlab.describe._tables import complete
 from tdxlab.describe.basics import cite, plural
+from tdxlab.registers import Platform
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from tdxlab.cost.accounting import DesignCosts
+    from tdxlab.cost.sensitivity import Sensitivity
     from tdxlab.cost.sweep import BreakEven
 
 #: What each part of the cost of one entry is (legend labels of the parts chart).
 PART_LABELS: dict[Part, str] = {
-    Part.FIXED: "entry round trip (unverified stand-in)",
+    Part.ROUND_TRIP: "entry round trip (unverified stand-ins)",
+    Part.KERNEL: "kernel work around the entry (assumed cycles)",
     Part.COPY: "copies",
     Part.CACHE: "cache-line accesses",
     Part.TLB: "TLB misses",
@@ -55,7 +59,74 @@ def constant_line(name: str, value: float | None = None) -> str:
 def unverified_constants_note() -> str:
     """The sentence every cost view shows about the constants that could not be verified."""
     return ("Unverified cost constants (stand-ins or assumptions): " + ", ".join(unverified_names())
-            + ". The TDG.VP.ENTER and VMGEXIT round trips use a published VMX figure as a stand-in.")
+            + ". The TDG.VP.ENTER round trip stands in with a published VMX figure and the SEV-SNP world "
+              "switch with a published SVM figure (not SEV); the kernel's per-instruction cycles are "
+              "tdxlab's assumption.")
+
+
+def significant(ns: float, unit: str = "ns", digits: int = 2) -> str:
+    """A modelled figure to ``digits`` significant figures (``2,900 ns``): what its constants support.
+
+    The model's constants are known to one or two figures at best (most are unverified), so
+    no view prints ``2,963.4 ns``; below 0.05 ns a figure is below what any constant resolves
+    and reads ``~0``.
+    """
+    if ns == 0 or ns != ns:  # zero, or NaN
+        return f"{ns:g} {unit}".strip()
+    if abs(ns) < 0.05:
+        return f"~0 {unit}".strip()
+    rounded = float(f"{ns:.{digits}g}")
+    text = f"{rounded:,.0f}" if abs(rounded) >= 10 ** (digits - 1) else f"{rounded:g}"
+    return f"{text} {unit}".strip()
+
+
+def rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a cost frame with every modelled time (``ns_*`` columns) as two-significant-figure text.
+
+    For tables a reader sees (notebook, CLI text); the frame itself keeps the full numbers.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if str(col).startswith("ns_"):
+            out[col] = [significant(float(x), "") for x in out[col]]
+    return out
+
+
+def fixed_work_lines(platform: Platform) -> list[str]:
+    """Each fixed step one entry pays on ``platform``, with count and constant, and what is left out."""
+    lines = []
+    for step in FIXED[platform]:
+        info = CONSTANTS[step.cycles]
+        flag = " (UNVERIFIED)" if info.unverified else (" (assumption)" if info.assumption else "")
+        part = "round trip" if step.kind is Kind.ROUND_TRIP else "kernel"
+        lines.append(f"{part}: {step.count:g} x {step.what} ({step.cycles}{flag}; {cite(step.source)})")
+    lines.append(f"not charged: {NOT_CHARGED[platform]}")
+    return lines
+
+
+def evicted_words(evicted_kib: float) -> str:
+    """The workload point in words: what the guest's own work evicts between two entries."""
+    return "nothing evicted between entries" if evicted_kib == 0 else \
+        f"{evicted_kib:,.0f} KiB evicted between entries"
+
+
+def _num(value: float) -> str:
+    """A constant's value as a reader writes it: ``131,072``, ``3,538``, ``1.5``."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def sensitivity_sentence(s: Sensitivity) -> str:
+    """One constant's effect on one conclusion ("split stays cheaper than bank from 1.5 to 46 ns")."""
+    info = CONSTANTS[s.constant]
+    who = " and ".join(s.against)
+    cheaper = s.diff_default < 0
+    claim = f"{s.design} {'cheaper' if cheaper else 'dearer'} than {who}"
+    rng = f"{_num(s.low)} to {_num(s.high)} {info.unit}"
+    if s.holds:
+        moved = f"the difference moves from {significant(s.diffs[0])} to {significant(s.diffs[-1])}"
+        return f"{s.constant} over {rng}: {claim} holds ({moved})"
+    at = ", ".join(f"{_num(v)} {info.unit}" for v in s.flips)
+    return f"{s.constant} over {rng}: {claim} FLIPS at {at}"
 
 
 def design_cost_summary(costs: DesignCosts) -> str:
@@ -92,7 +163,7 @@ def _tie_words(be: BreakEven) -> str:
 def break_even_sentence(be: BreakEven) -> str:
     """A break-even finding in one sentence ("split is cheaper than bank for switch fraction below 0.6")."""
     who = " and ".join(be.others)
-    where = f"with {plural(be.vps, 'VP')} per core"
+    where = f"with {evicted_words(be.evicted_kib)}"
     if be.never:
         return f"{be.design} is never cheaper than {who} (any switch fraction, {where}){_tie_words(be)}"
     if be.always:
@@ -120,25 +191,21 @@ def break_even_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- chart captions -------------------------------------------------------------------------------
-def per_core(vps: int) -> str:
-    """``1 VP`` / ``64 VPs``: the workload size charts name."""
-    return plural(vps, "VP")
-
-
 def unverified_constants_caption() -> str:
-    """The short note under every chart of modelled time: which constants are unverified."""
-    return f"unverified constants: {', '.join(unverified_names())}"
+    """The short note above every chart of modelled time: how many constants are unverified, where listed."""
+    return (f"{len(unverified_names())} constants unverified (round trips, kernel cycles, capacities): "
+            "tdxlab cost --constants lists them")
 
 
 def fixed_part_caption() -> str:
-    """Under the parts chart: what the fixed part is, and that it is unverified."""
-    return "fixed part = entry round trip: unverified stand-in (VMX figure)"
+    """Under the parts chart: what the fixed parts are, and that they are unverified."""
+    return "fixed parts = round trip (VMX/SVM stand-ins) + kernel work (assumed cycles): unverified"
 
 
-def parts_title(vps: int, switch_fraction: float, *, include_fixed: bool) -> str:
-    """Title of one parts chart: which parts, the workload size and the switch fraction."""
+def parts_title(evicted_kib: float, switch_fraction: float, *, include_fixed: bool) -> str:
+    """Title of one parts chart: which parts, the eviction point and the switch fraction."""
     what = "all parts" if include_fixed else "design-dependent parts"
-    return f"{what} · {per_core(vps)} · switch fraction {switch_fraction:g}"
+    return f"{what}\n{evicted_words(evicted_kib)} · switch fraction {switch_fraction:g}"
 
 
 def parts_axis_label(*, include_fixed: bool) -> str:
@@ -146,9 +213,22 @@ def parts_axis_label(*, include_fixed: bool) -> str:
     return "ns per entry" if include_fixed else "ns per entry, design-dependent parts"
 
 
-def overhead_title(vps: int) -> str:
+def overhead_title(evicted_kib: float) -> str:
     """Title of the overhead-versus-switch-fraction chart."""
-    return f"cost above the round trip · {per_core(vps)} per core"
+    return f"cost above the fixed work · {evicted_words(evicted_kib)}"
+
+
+def sensitivity_title(design: str, against: tuple[str, ...], switch_fraction: float,
+                      evicted_kib: float) -> str:
+    """Title of the sensitivity (tornado) chart: which question, at which workload point."""
+    return (f"{design} minus {' / '.join(against)} · switch fraction {switch_fraction:g} · "
+            f"{evicted_words(evicted_kib)}")
+
+
+def sensitivity_caption() -> str:
+    """Under the sensitivity chart: what a bar is and what a flip means."""
+    return ("each bar: one unverified or assumed constant moved across its range, the others at their "
+            "values; left of 0 = cheaper; a bar crossing 0 flips the conclusion")
 
 
 def memory_caption(page_bytes: int) -> str:
@@ -169,7 +249,7 @@ def model_vs_host_title(label: str) -> str:
 
 def host_noise_caption() -> str:
     """Under the host chart: what a hollow marker means."""
-    return "hollow: numpy call overhead > half the time (unreliable)"
+    return "hollow: Python call overhead > half the time (unreliable)"
 
 
 class Axis(Enum):
@@ -180,7 +260,8 @@ class Axis(Enum):
     PAGES_PER_VP = "4 KiB pages per VP (kernel-visible)"
     PARTITION_VPS = "VPs in the partition"
     PARTITION_KIB = "KiB per partition"
-    HOST_VPS = "VPs entered in turn on one core"
+    EVICTED = "KiB the guest evicts between two entries (log scale)"
+    SENSITIVITY = "ns per entry, difference (negative: cheaper)"
     HOST_NS = "ns per entry (design-dependent)"
     LOWER_VTLS = "lower VTLs enabled per VP"
     KIB_PER_VP = "KiB per VP"
@@ -231,7 +312,9 @@ __all__ = [
     "constant_line",
     "cost_part_label",
     "design_cost_summary",
+    "evicted_words",
     "fixed_part_caption",
+    "fixed_work_lines",
     "host_noise_caption",
     "memory_caption",
     "model_vs_host_title",
@@ -239,8 +322,12 @@ __all__ = [
     "partition_title",
     "parts_axis_label",
     "parts_title",
-    "per_core",
+    "rounded",
+    "sensitivity_caption",
+    "sensitivity_sentence",
+    "sensitivity_title",
     "series_label",
+    "significant",
     "unverified_constants_caption",
     "unverified_constants_note",
     "vtl0_only_line",

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from tdxlab.describe.costs import significant
 
-def two_significant(ns: float) -> str:
-    """A modelled time to two significant figures (``2,300 ns``): the precision its constants support."""
-    if ns == 0:
-        return "0 ns"
-    rounded = float(f"{ns:.2g}")
-    return f"{rounded:,.0f} ns" if rounded >= 10 else f"{rounded:g} ns"
+if TYPE_CHECKING:
+    from tdxlab.cost.sensitivity import Sensitivity
 
 
 def review_verdict(vps: int, lower_vtls: int, verified: bool, complete: bool, states: int,
@@ -41,15 +39,35 @@ def review_findings_note(count: int, has_counterexample: bool) -> str:
             "where the wrong value was observed, most severe first within a step.")
 
 
-def review_cost_note(unverified: Sequence[str]) -> str:
+def review_cost_note(unverified: Sequence[str], evicted_kib: float) -> str:
     """How to read the cost table, and what is unverified in it."""
     return ("Bytes and pages are exact counts from the simulator's memory log. The nanoseconds are the "
-            "time model's (tdxlab.cost.timemodel, notebook 04), to two significant figures; the "
-            "design-dependent part (copy + cache + TLB) is what differs between designs. UNVERIFIED: "
-            f"{', '.join(unverified)} have no published source, so every total is unverified; the range "
-            "re-evaluates the model with each of them at half and at twice its value. The model leaves "
-            "out the fixed kernel work around TDG.VP.ENTER (FXRSTOR/FXSAVE, the MSR accesses of sheet "
-            "§3.5), which every TDX design pays alike.")
+            "time model's (tdxlab.cost.timemodel, notebook 04), to two significant figures, with "
+            f"{evicted_kib:,.0f} KiB evicted by the guest's own work between two entries of a VP. The "
+            "totals include the fixed work every design on a platform pays: on TDX the trip to VTL2 "
+            "user mode, TDG.VP.ENTER and the kernel's FXRSTOR/FXSAVE, MSR and CR2 accesses around it "
+            "(sheet §3.5); on SEV-SNP two world switches and two hypervisor relays. The design-dependent "
+            "part (copy + cache + TLB) is what differs between designs; 'per switch' is what one VTL "
+            f"switch adds to it. UNVERIFIED: {', '.join(unverified)}; the total range moves each "
+            "unverified or assumed constant to both ends of its declared range.")
+
+
+def review_sensitivity_note(rows: Sequence[Sensitivity], switch_fraction: float, evicted_kib: float) -> str:
+    """Which way the proposal's cost comparison goes and whether any uncertain constant flips it."""
+    if not rows:
+        return "No baseline to compare with."
+    first = rows[0]
+    who = " and ".join(first.against)
+    side = "cheaper" if first.diff_default < 0 else "dearer"
+    flips = [r for r in rows if not r.holds]
+    head = (f"At switch fraction {switch_fraction:g} and {evicted_kib:,.0f} KiB evicted, {first.design} is "
+            f"{side} per entry than the cheapest of {who} by {significant(abs(first.diff_default))}. ")
+    if not flips:
+        return head + (f"That holds over the whole range of every one of the {len(rows)} unverified or "
+                       "assumed constants, each moved alone; the table lists those that move it most.")
+    names = ", ".join(r.constant for r in flips)
+    return head + (f"It FLIPS within the range of {names}: the comparison is only as good as those "
+                   "constants, listed first below with the value where it turns over.")
 
 
 def review_provenance(version: str, snapshot: str, seed: int, lower_vtls: int) -> str:
@@ -60,4 +78,4 @@ def review_provenance(version: str, snapshot: str, seed: int, lower_vtls: int) -
 
 
 __all__ = ["placement_note", "review_cost_note", "review_findings_note", "review_provenance",
-           "review_verdict", "two_significant"]
+           "review_sensitivity_note", "review_verdict"]

@@ -273,9 +273,23 @@ def struct_intro(name: str, size: int) -> str:
 
 
 # --- the cost explorer ---------------------------------------------------------------------------
-def workload_line(vps: int, switch_fraction: float) -> str:
+def workload_line(evicted_kib: float, switch_fraction: float) -> str:
     """The cost explorer's heading: the workload point shown."""
-    return f"{plural(vps, 'VP')} per core, switch fraction {switch_fraction:g}."
+    evicted = "nothing evicted" if evicted_kib == 0 else f"{evicted_kib:,.0f} KiB evicted"
+    return f"{evicted} by the guest between two entries, switch fraction {switch_fraction:g}."
+
+
+#: Under a design loaded from a file once registers were moved: how the moves combine with the file.
+DESIGN_FILE_MOVED = ("Registers moved since loading apply on top of the file's rules; moving them back "
+                     "restores the file's design.")
+
+
+def design_file_heading(path: str, declares_more: bool) -> str:
+    """Where the YourDesign widget's design came from, and whether the file says more than the pickers."""
+    if declares_more:
+        return (f"From design file {path}. It declares what the register pickers cannot show, and every "
+                "result below is the file's design with these included:")
+    return f"From design file {path}. Every declaration in it is a class change, shown in the pickers."
 
 
 def per_design(values: Iterable[tuple[str, str]]) -> str:
@@ -284,8 +298,8 @@ def per_design(values: Iterable[tuple[str, str]]) -> str:
 
 
 def entry_costs_line(fixed: str, total: str) -> str:
-    """The fixed entry round trip and the total per entry, per design."""
-    return (f"Entry round trip (not drawn, unverified stand-in): {fixed}. "
+    """The fixed work (round trip and kernel) and the total per entry, per design."""
+    return (f"Fixed work per entry, round trip and kernel (not drawn; unverified stand-ins): {fixed}. "
             f"Total per entry: {total}.")
 
 
@@ -299,6 +313,7 @@ __all__ = [
     "CHANGED_KEY",
     "COMPARISON_HINT",
     "COST_TABLE_CAPTION",
+    "DESIGN_FILE_MOVED",
     "FINDER_JSONL",
     "FINDER_PROMPT",
     "FINDER_VIOLATIONS",
@@ -317,6 +332,7 @@ __all__ = [
     "comparison_title",
     "counterexample_heading",
     "cpu_share_line",
+    "design_file_heading",
     "entry_costs_line",
     "event_line",
     "finder_summary",

@@ -1,4 +1,4 @@
-"""Cost charts: parts per entry, overhead versus switch fraction, memory, VTL count, model versus host.
+"""Cost charts: parts per entry, overhead vs switch fraction, memory, VTL count, sensitivity, model vs host.
 
 Renderers follow the kit's pattern: ``draw_*(..., ax=None) -> Axes`` draws on the
 given axes (or a fresh :class:`~matplotlib.figure.Figure`, never pyplot, so nothing
@@ -14,9 +14,9 @@ are drawn and name no design.  Cost parts are told apart by colour *and* hatchin
 :func:`save` writes PNG and SVG byte-stably through ``style.save``.
 
 Every caption, title, axis title and legend key with words in it comes from :mod:`tdxlab.describe` (the words
-layer, below this one).  Every chart that shows modelled time says that the entry round
-trip is an *unverified* stand-in, and the host chart says it is a host analogue, not TDX
-hardware.
+layer, below this one).  Every chart that shows modelled time says that the fixed work (round
+trip and kernel) rests on *unverified* stand-ins, and the host chart says it is a host
+analogue, not TDX hardware.
 """
 
 from __future__ import annotations
@@ -35,24 +35,27 @@ from matplotlib.typing import RcKeyType
 from tdxlab import describe
 from tdxlab.cost import host as host_mod
 from tdxlab.cost.accounting import VTL_COUNTS, DesignCosts, VtlCount, account, check_vtls
-from tdxlab.cost.constants import DEFAULT, CostConstants
+from tdxlab.cost.constants import CONSTANTS, DEFAULT, CostConstants
+from tdxlab.cost.sensitivity import Sensitivity, sensitivity, sensitivity_questions
 from tdxlab.cost.sweep import BreakEven, break_evens, curves, summary, sweep
-from tdxlab.cost.timemodel import PARTS, Part
+from tdxlab.cost.timemodel import DEFAULT_EVICTED_KIB, EVICTED_AXIS, FIXED_PARTS, PARTS, Part
 from tdxlab.layout.engine import PAGE
 from tdxlab.palette import OKABE_ITO
 from tdxlab.render import style
 from tdxlab.sim.designs import DESIGNS, Design, DesignStyle, spare_style
 
 # --- style ------------------------------------------------------------------------------------
-#: Cost parts: colour and hatch (fixed is a neutral grey: it is the same for every design),
-#: keyed by the closed set of parts and checked below to cover it.
+#: Cost parts: colour and hatch (the fixed parts are neutral greys: every design on a platform pays
+#: them), keyed by the closed set of parts and checked below to cover it.
 PART_COLOURS: dict[Part, str] = {
-    Part.FIXED: "#BBBBBB",
+    Part.ROUND_TRIP: "#BBBBBB",
+    Part.KERNEL: "#888888",
     Part.COPY: OKABE_ITO["orange"],
     Part.CACHE: OKABE_ITO["sky_blue"],
     Part.TLB: OKABE_ITO["reddish_purple"],
 }
-PART_HATCHES: dict[Part, str] = {Part.FIXED: "", Part.COPY: "//", Part.CACHE: "..", Part.TLB: "xx"}
+PART_HATCHES: dict[Part, str] = {Part.ROUND_TRIP: "", Part.KERNEL: "\\\\", Part.COPY: "//", Part.CACHE: "..",
+                                 Part.TLB: "xx"}
 if set(PART_COLOURS) != set(Part) or set(PART_HATCHES) != set(Part):  # pragma: no cover
     raise ImportError("tdxlab.render.charts: every cost Part needs a colour and a hatch")
 #: The kit's style (:mod:`tdxlab.render.style`) plus what these charts add: a light grid and no
@@ -125,7 +128,7 @@ class PartsChart:
         """Create one bar per (part, design) and the total labels."""
         self.ax = ax
         self.designs = list(designs)
-        self.parts = [p for p in PARTS if include_fixed or p != "fixed"]
+        self.parts = [p for p in PARTS if include_fixed or p not in FIXED_PARTS]
         x = np.arange(len(self.designs))
         with mpl.rc_context(RC):
             self.bars = {
@@ -156,7 +159,7 @@ class PartsChart:
             bottom = bottom + heights
         for text, height in zip(self.labels, bottom, strict=True):
             text.set_position((text.get_position()[0], height))
-            text.set_text(f"{height:.1f}")
+            text.set_text(describe.significant(float(height), ""))
         limit = nice_limit(max(float(bottom.max()), top or 0.0, 1.0) * 1.2)
         if self.ax.get_ylim() != (0.0, limit):
             self.ax.set_ylim(0.0, limit)
@@ -170,17 +173,17 @@ def draw_cost_parts(
     designs: Iterable[str | Design | DesignCosts] | None = None,
     constants: CostConstants = DEFAULT,
     *,
-    vps: int = 1,
+    evicted_kib: float = DEFAULT_EVICTED_KIB,
     switch_fraction: float = 0.0,
     include_fixed: bool = True,
     ax: Axes | None = None,
 ) -> Axes:
-    """Cost per entry by design, stacked by part (fixed round trip, copies, cache, TLB)."""
+    """Cost per entry by design, stacked by part (round trip, kernel work, copies, cache, TLB)."""
     costs = _costs(designs)
     ax = _axes(ax)
     chart = PartsChart(ax, [c.design for c in costs], include_fixed=include_fixed)
-    chart.update(summary(costs, constants, vps=vps, switch_fraction=switch_fraction))
-    ax.set_title(describe.parts_title(vps, switch_fraction, include_fixed=include_fixed), fontsize=9)
+    chart.update(summary(costs, constants, evicted_kib=evicted_kib, switch_fraction=switch_fraction))
+    ax.set_title(describe.parts_title(evicted_kib, switch_fraction, include_fixed=include_fixed), fontsize=9)
     if include_fixed:
         ax.annotate(describe.fixed_part_caption(), (0.0, -0.16), xycoords="axes fraction", fontsize=7,
                     color="#555555")
@@ -191,12 +194,12 @@ def draw_cost_parts(
 def overhead_curves(
     designs: Iterable[str | Design | DesignCosts] | None,
     constants: CostConstants,
-    vps: int,
+    evicted_kib: float,
     fractions: np.ndarray,
 ) -> pd.DataFrame:
     """Design-dependent ns per entry over switch fractions (one column per design)."""
     costs = _costs(designs)
-    values = curves(costs, constants, vps, fractions, "ns_design")
+    values = curves(costs, constants, evicted_kib, fractions, "ns_design")
     return pd.DataFrame(values.T, index=pd.Index(fractions, name="switch_fraction"),
                         columns=[c.design for c in costs])
 
@@ -267,7 +270,7 @@ def draw_overhead_vs_switch(
     designs: Iterable[str | Design | DesignCosts] | None = None,
     constants: CostConstants = DEFAULT,
     *,
-    vps: int = 1,
+    evicted_kib: float = DEFAULT_EVICTED_KIB,
     points: int = 101,
     ax: Axes | None = None,
 ) -> Axes:
@@ -277,8 +280,9 @@ def draw_overhead_vs_switch(
     fractions = np.linspace(0.0, 1.0, points)
     ax = _axes(ax)
     chart = OverheadChart(ax, costs, fractions)
-    chart.update(overhead_curves(costs, constants, vps, fractions), break_evens(keys, constants, vps=vps))
-    ax.set_title(describe.overhead_title(vps), fontsize=9)
+    chart.update(overhead_curves(costs, constants, evicted_kib, fractions),
+                 break_evens(keys, constants, evicted_kib=evicted_kib))
+    ax.set_title(describe.overhead_title(evicted_kib), fontsize=9)
     return ax
 
 
@@ -406,7 +410,68 @@ def draw_vtl_count(
     return fig
 
 
-# --- chart 4: modelled versus host-measured ----------------------------------------------------
+# --- chart 4: sensitivity over the unverified constants -------------------------------------------
+def draw_sensitivity(rows: Sequence[Sensitivity], *, ax: Axes | None = None, top: int | None = None) -> Axes:
+    """A tornado chart: per constant, the difference in ns per entry over its range; flips marked.
+
+    One bar per constant from its value at the low end of its range to the high end (the
+    others at their values), the widest on top; a dot marks the constant's current value.
+    A bar that crosses 0 flips the conclusion: it is drawn yellow and hatched, and the
+    value where it flips is written beside it.  ``top`` keeps only the widest bars.
+    """
+    if not rows:
+        raise ValueError("no sensitivity rows to draw")
+    chosen = sorted(rows, key=lambda r: r.span)
+    if top is not None:
+        chosen = chosen[-top:]
+    ax = _axes(ax, 6.4, 0.9 + 0.28 * len(chosen))
+    with mpl.rc_context(RC):
+        for i, r in enumerate(chosen):
+            lo, hi = r.diffs[0], r.diffs[-1]
+            # yellow + hatch: a flip (not vermillion/blue, which mean private/shared in this kit)
+            colour = OKABE_ITO["yellow"] if r.flips else OKABE_ITO["bluish_green"]
+            ax.barh(i, hi - lo, left=lo, height=0.6, color=colour, hatch="//" if r.flips else "",
+                    edgecolor="#333333", linewidth=0.4)
+            ax.plot([r.diff_default], [i], "o", color="#000000", markersize=3)
+            if r.flips:
+                unit = CONSTANTS[r.constant].unit
+                ax.text(max(lo, hi), i, "  flips at " + ", ".join(f"{v:,.0f}" if v >= 100 else f"{v:.3g}"
+                                                                   for v in r.flips) + f" {unit}",
+                        va="center", fontsize=6)
+        ax.axvline(0.0, color="#000000", linewidth=0.8)
+        ax.set_yticks(range(len(chosen)),
+                      [f"{r.constant} ({r.low:,.6g}..{r.high:,.6g})" for r in chosen], fontsize=7)
+        ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(5))
+        ax.tick_params(axis="x", labelsize=7)
+        ax.set_xlabel(describe.Axis.SENSITIVITY.value, fontsize=8)
+        ax.grid(axis="y", visible=False)
+    return ax
+
+
+def draw_sensitivities(
+    questions: Sequence[tuple[str | Design | DesignCosts, Sequence[str | Design | DesignCosts]]],
+    constants: CostConstants = DEFAULT,
+    *,
+    evicted_kib: float = DEFAULT_EVICTED_KIB,
+    switch_fraction: float = 0.1,
+    top: int | None = 10,
+) -> Figure:
+    """One tornado panel per (design, against) question, side by side."""
+    if not questions:
+        raise ValueError("no sensitivity questions to draw")
+    fig = new_figure(7.2 * len(questions), 4.6)
+    panels = np.atleast_1d(fig.subplots(1, len(questions)))
+    for ax, (design, against) in zip(panels, questions, strict=True):
+        rows = sensitivity(design, against, constants, evicted_kib=evicted_kib,
+                           switch_fraction=switch_fraction)
+        draw_sensitivity(rows, ax=ax, top=top)
+        ax.set_title(describe.sensitivity_title(rows[0].design, rows[0].against, switch_fraction,
+                                                evicted_kib), fontsize=8)
+    fig.supxlabel(describe.sensitivity_caption(), fontsize=7, color="#555555")
+    return fig
+
+
+# --- chart 5: modelled versus host-measured ----------------------------------------------------
 def draw_model_vs_host(
     host: pd.DataFrame,
     constants: CostConstants = DEFAULT,
@@ -414,42 +479,45 @@ def draw_model_vs_host(
     scenario: str = "entry",
     ax: Axes | None = None,
 ) -> Axes:
-    """Modelled design-dependent ns per entry (lines) and the host analogue's net ns (markers).
+    """Modelled design-dependent ns per entry (lines) and the host analogue's net ns (markers), by eviction.
 
-    Host points where numpy's call overhead is more than half the raw time are drawn
-    hollow: there the measurement is mostly interpreter time, not memory.  Points whose
-    net time is not positive (overhead ate it all) are left out.
+    The model is drawn with this machine's cache capacities (:func:`tdxlab.cost.host.host_constants`),
+    so the two differ only where the model's assumptions do.  Host points where the call
+    overhead is more than half the raw time are drawn hollow: there the measurement is mostly
+    interpreter time.  Points whose net time is not positive (the overhead ate it) are left out.
     """
     part = host[host["scenario"] == scenario]
     if part.empty:
         raise ValueError(f"no host measurements for scenario {scenario!r}")
     keys = list(dict.fromkeys(part["design"]))
-    vps = sorted({int(v) for v in part["vps"]})
     f = 0.0 if scenario == "entry" else 1.0
-    model = sweep(_costs(keys), vps, [0.0], [f], constants)
+    points = sorted({*EVICTED_AXIS, *(float(e) for e in part["evicted_kib"])})
+    axis_top = max(points)
+    dense = sorted({0.0, *np.geomspace(1.0, max(axis_top, 2.0), 60).tolist()})
+    model = sweep(_costs(keys), [1], [0.0], [f], host_mod.host_constants(host, constants), evicted_kib=dense)
     ax = _axes(ax)
     with mpl.rc_context(RC):
         for d in keys:
             look = design_style(d)
             colour = look.colour
             m = model[model["design"] == d]
-            ax.plot(m["vps"], m["ns_design"], linestyle=look.line, color=colour, linewidth=1.6,
+            ax.plot(m["evicted_kib"], m["ns_design"], linestyle=look.line, color=colour, linewidth=1.6,
                     label=describe.series_label(d, "model"))
             h = part[part["design"] == d]
             h = h[h["net_ns"] > 0]  # a log axis cannot show a net time lost in the noise
             noisy = (h["overhead_ns"] > 0.5 * h["min_ns"]).to_numpy()
             y = h["net_ns"].to_numpy(dtype=float)
-            x = h["vps"].to_numpy(dtype=float)
+            x = h["evicted_kib"].to_numpy(dtype=float)
             ax.plot(x[~noisy], y[~noisy], linestyle="none", marker=look.marker, color=colour,
                     markersize=5, label=describe.series_label(d, "host"))
             ax.plot(x[noisy], y[noisy], linestyle="none", marker=look.marker, color=colour,
-                    markerfacecolor="none", markersize=5)
-        ax.set_xscale("log", base=2)
+                    markerfacecolor="none", markersize=5, label=describe.series_label(d, "host (noisy)"))
+        ax.set_xscale("symlog", linthresh=16.0, base=4)
         ax.set_yscale("log")
-        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.set_xlabel(describe.Axis.HOST_VPS.value)
+        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.set_xlabel(describe.Axis.EVICTED.value)
         ax.set_ylabel(describe.Axis.HOST_NS.value)
-        ax.legend(frameon=False, ncols=2, fontsize=7)
+        ax.legend(frameon=False, ncols=3, fontsize=6)
         ax.set_title(describe.model_vs_host_title(host_mod.LABEL), fontsize=9)
         ax.annotate(describe.host_noise_caption(), (0.0, -0.2), xycoords="axes fraction", fontsize=7,
                     color="#555555")
@@ -471,14 +539,16 @@ def save(fig: Figure, stem: str | Path) -> list[Path]:
 
 
 #: The chart names :func:`cost_figures` knows, in order (``model_vs_host`` needs host data).
-CHARTS: tuple[str, ...] = ("cost_parts", "overhead_vs_switch", "memory", "vtl_count", "model_vs_host")
+CHARTS: tuple[str, ...] = ("cost_parts", "overhead_vs_switch", "memory", "vtl_count", "sensitivity",
+                           "model_vs_host")
+
 
 
 def cost_figures(
     constants: CostConstants = DEFAULT,
     *,
     designs: Iterable[str | Design | DesignCosts] | None = None,
-    vps: int = 1,
+    evicted_kib: float = DEFAULT_EVICTED_KIB,
     switch_fraction: float = 0.0,
     host: pd.DataFrame | None = None,
     only: Iterable[str] | None = None,
@@ -498,15 +568,15 @@ def cost_figures(
     if "cost_parts" in wanted:
         fig = new_figure(9.6, 3.8)
         a1, a2 = fig.subplots(1, 2)
-        draw_cost_parts(costs, constants, vps=vps, switch_fraction=switch_fraction, ax=a1)
-        draw_cost_parts(costs, constants, vps=vps, switch_fraction=switch_fraction, include_fixed=False,
-                        ax=a2)
+        draw_cost_parts(costs, constants, evicted_kib=evicted_kib, switch_fraction=switch_fraction, ax=a1)
+        draw_cost_parts(costs, constants, evicted_kib=evicted_kib, switch_fraction=switch_fraction,
+                        include_fixed=False, ax=a2)
         fig.suptitle(describe.unverified_constants_caption(), fontsize=7, color="#555555")
         figs["cost_parts"] = fig
 
     if "overhead_vs_switch" in wanted:
         fig = new_figure(6.4, 4.0)
-        draw_overhead_vs_switch(costs, constants, vps=vps, ax=fig.add_subplot())
+        draw_overhead_vs_switch(costs, constants, evicted_kib=evicted_kib, ax=fig.add_subplot())
         fig.suptitle(describe.unverified_constants_caption(), fontsize=7, color="#555555")
         figs["overhead_vs_switch"] = fig
 
@@ -521,6 +591,12 @@ def cost_figures(
     if "vtl_count" in wanted:
         figs["vtl_count"] = draw_vtl_count(costs, switch_fraction=switch_fraction)
 
+    questions = sensitivity_questions(costs)
+    if "sensitivity" in wanted and questions:
+        # a switch fraction of 0 asks nothing a switch-based design could lose; 0.1 is a busy VTL 1
+        figs["sensitivity"] = draw_sensitivities(questions, constants, evicted_kib=evicted_kib,
+                                                 switch_fraction=switch_fraction or 0.1)
+
     if "model_vs_host" in wanted and host is not None:
         fig = new_figure(6.4, 4.0)
         draw_model_vs_host(host, constants, ax=fig.add_subplot())
@@ -533,15 +609,15 @@ def write_cost_charts(
     constants: CostConstants = DEFAULT,
     *,
     designs: Iterable[str | Design | DesignCosts] | None = None,
-    vps: int = 1,
+    evicted_kib: float = DEFAULT_EVICTED_KIB,
     switch_fraction: float = 0.0,
     host: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Write every cost chart to ``out_dir`` as PNG and SVG; return the paths written."""
     out = Path(out_dir)
     paths: list[Path] = []
-    for stem, fig in cost_figures(constants, designs=designs, vps=vps, switch_fraction=switch_fraction,
-                                  host=host).items():
+    for stem, fig in cost_figures(constants, designs=designs, evicted_kib=evicted_kib,
+                                  switch_fraction=switch_fraction, host=host).items():
         paths += save(fig, out / stem)
     return paths
 
@@ -560,6 +636,8 @@ __all__ = [
     "draw_memory_per_vp",
     "draw_model_vs_host",
     "draw_overhead_vs_switch",
+    "draw_sensitivities",
+    "draw_sensitivity",
     "draw_vtl_count",
     "new_figure",
     "nice_limit",

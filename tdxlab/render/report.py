@@ -7,10 +7,12 @@ figures; :func:`markdown`, :func:`html_page` and :func:`costs_csv` only render t
 each through a temporary file renamed over its target, so a symlink planted at a target name
 is replaced, never followed.
 
-Costs are rounded to two significant figures: the entry round trips behind them are
-unverified stand-ins (reference sheet §4), so more digits would claim precision no source
-supports.  The range beside each figure is the model re-evaluated with every unverified
-constant at half and at twice its value, one at a time.
+Costs are rounded to two significant figures: the round trips and kernel work behind them
+are unverified stand-ins (reference sheet §4), so more digits would claim precision no source
+supports.  The range beside each total is the model re-evaluated with every unverified or
+assumed constant at each end of its declared range (:mod:`tdxlab.cost.constants`), one at a
+time; the sensitivity section says which of those flips the proposal's comparison with the
+cheapest baseline (:mod:`tdxlab.cost.sensitivity`).
 """
 
 from __future__ import annotations
@@ -27,8 +29,16 @@ from pathlib import Path
 
 from tdxlab import OV_SNAPSHOT, __version__, describe
 from tdxlab.cost.accounting import account
-from tdxlab.cost.constants import DEFAULT, CostConstants, constants_rows, unverified_names
-from tdxlab.cost.timemodel import breakdown
+from tdxlab.cost.constants import (
+    CONSTANTS,
+    DEFAULT,
+    CostConstants,
+    constants_rows,
+    uncertain_names,
+    unverified_names,
+)
+from tdxlab.cost.sensitivity import Sensitivity, sensitivity
+from tdxlab.cost.timemodel import DEFAULT_EVICTED_KIB, breakdown
 from tdxlab.owners import Owner
 from tdxlab.sim.checker import Violation
 from tdxlab.sim.declared import SpecError, _Declared, base_placements
@@ -40,8 +50,9 @@ from tdxlab.sim.verify import verify
 
 #: VP counts the verdict is given for (one suffices; two is explored to show it: docs/verification.md).
 VERDICT_VPS = (1, 2)
-#: How far each unverified constant is moved for the sensitivity range.
-SENSITIVITY = (0.5, 2.0)
+#: The switch fraction the sensitivity question is asked at: one entry in ten after a VTL switch
+#: (a busy VTL 1; at 0 a design that pays only on switches could not lose).
+REVIEW_SWITCH_FRACTION = 0.1
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,8 @@ class CostRow:
     ns_all_switch: float
     ns_design_no_switch: float
     ns_design_all_switch: float
+    #: What one VTL switch adds, design-dependent ns (every entry after a switch minus none).
+    ns_design_per_switch: float
     ns_low: float
     ns_high: float
 
@@ -106,6 +119,8 @@ class Report:
     costs: tuple[CostRow, ...]
     constants: tuple[dict[str, object], ...]
     unverified: tuple[str, ...]
+    evicted_kib: float
+    sensitivity: tuple[Sensitivity, ...]
 
     @property
     def verified(self) -> bool:
@@ -123,20 +138,24 @@ def _dedup(violations: Sequence[Violation]) -> tuple[Finding, ...]:
     return tuple(sorted(out, key=lambda f: (f.first_step, f.reg)))
 
 
-def _costs(design: Design, role: str, constants: CostConstants) -> CostRow:
+def _costs(design: Design, role: str, constants: CostConstants, evicted_kib: float) -> CostRow:
     costs = account(design)
-    parts = {f: breakdown(costs, constants, switch_fraction=f) for f in (0.0, 1.0)}
+    parts = {f: breakdown(costs, constants, evicted_kib=evicted_kib, switch_fraction=f) for f in (0.0, 1.0)}
     totals = []
-    for name in unverified_names():
-        for factor in SENSITIVITY:
-            moved = dataclasses.replace(constants, **{name: float(getattr(constants, name)) * factor})
-            totals += [breakdown(costs, moved, switch_fraction=f).total for f in (0.0, 1.0)]
+    for name in uncertain_names():
+        info = CONSTANTS[name]
+        for end in (info.low, info.high):
+            assert end is not None  # uncertain constants have ranges
+            moved = dataclasses.replace(constants, **{name: float(end)})
+            totals += [breakdown(costs, moved, evicted_kib=evicted_kib, switch_fraction=f).total
+                       for f in (0.0, 1.0)]
     per_entry = costs.per_entry(0.0).bytes_copied
     switch = [s.copied for s in costs.by_vtls[1].switches] if len(costs.by_vtls) > 1 else []
     return CostRow(design.key, role, float(per_entry), float(max(switch, default=0)),
                    int(costs.by_vtls[1].pages_per_vp if len(costs.by_vtls) > 1 else 0),
                    parts[0.0].total, parts[1.0].total, parts[0.0].design_dependent,
-                   parts[1.0].design_dependent, min(totals), max(totals))
+                   parts[1.0].design_dependent, parts[1.0].design_dependent - parts[0.0].design_dependent,
+                   min(totals), max(totals))
 
 
 def _placements(design: Design) -> tuple[tuple[str, str, str, str], ...]:
@@ -149,7 +168,7 @@ def _placements(design: Design) -> tuple[tuple[str, str, str, str], ...]:
 
 
 def gather(design: Design, against: Sequence[Design], *, lower_vtls: int = 2, seed: int = 0,
-           constants: CostConstants = DEFAULT) -> Report:
+           constants: CostConstants = DEFAULT, evicted_kib: float = DEFAULT_EVICTED_KIB) -> Report:
     """Run every check and measurement the report shows."""
     verdicts = []
     counterexample = None
@@ -170,13 +189,16 @@ def gather(design: Design, against: Sequence[Design], *, lower_vtls: int = 2, se
         (", ".join(r.names), "private" if r.owner is Owner.PRIVATE else "shared",
          r.home.word if r.home else "(default)", r.copy.word if r.copy else "(default)", r.why)
         for r in spec.rules)
-    rows = [_costs(design, "proposal", constants)]
-    rows += [_costs(d, "baseline", constants) for d in against if d.key != design.key]
+    rows = [_costs(design, "proposal", constants, evicted_kib)]
+    baselines = [d for d in against if d.key != design.key]
+    rows += [_costs(d, "baseline", constants, evicted_kib) for d in baselines]
+    flips = tuple(sensitivity(design, baselines, constants, evicted_kib=evicted_kib,
+                              switch_fraction=REVIEW_SWITCH_FRACTION)) if baselines else ()
     return Report(design.key, design.title, design.summary, None if spec is None else spec.base,
                   None if spec is None else spec.source, rules, _placements(design),
                   tuple(sorted(design.private)), lower_vtls, seed, tuple(verdicts), counterexample, text,
                   findings, tuple(rows), tuple(constants_rows(constants)),
-                  tuple(unverified_names()))
+                  tuple(unverified_names()), evicted_kib, flips)
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -210,6 +232,15 @@ def charts(report: Report) -> dict[str, str]:
         ax.set_title("Design-dependent cost per entry (model; see constants)")
         ax.legend(loc="lower right")
         out["design_cost"] = to_bytes(fig, "svg").decode("utf-8")
+        if report.sensitivity:
+            from tdxlab.render.charts import draw_sensitivity
+
+            fig = new_figure(7.2, 4.6)
+            ax = draw_sensitivity(report.sensitivity, ax=fig.add_subplot(), top=10)
+            s = report.sensitivity[0]
+            ax.set_title(describe.sensitivity_title(s.design, s.against, REVIEW_SWITCH_FRACTION,
+                                                    report.evicted_kib), fontsize=8)
+            out["sensitivity"] = to_bytes(fig, "svg").decode("utf-8")
     return out
 
 
@@ -222,7 +253,7 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
 
 def _sections(report: Report) -> list[tuple[str, list[str], list[tuple[list[str], list[list[object]]]]]]:
     """(heading, paragraphs, tables) of each section: the one content both formats render."""
-    sig = describe.two_significant
+    sig = describe.significant
     verdict = [describe.review_verdict(v.vps, report.lower_vtls, v.verified, v.complete, v.states,
                                        v.transitions, v.counterexample_length) for v in report.verdicts]
     proposal = [report.summary] if report.summary else []
@@ -235,10 +266,17 @@ def _sections(report: Report) -> list[tuple[str, list[str], list[tuple[list[str]
         [(["register", "class", "home", "copy"], [list(p) for p in report.placements])]
         if report.placements else [])
     cost_rows = [[c.design, c.role, f"{c.bytes_per_entry:g}", f"{c.bytes_per_switch:g}", c.pages_per_vp,
-                  sig(c.ns_design_no_switch), sig(c.ns_design_all_switch), sig(c.ns_no_switch),
+                  sig(c.ns_design_no_switch), sig(c.ns_design_per_switch), sig(c.ns_no_switch),
                   f"{sig(c.ns_low)}–{sig(c.ns_high)}"] for c in report.costs]
+    flipping = [s for s in report.sensitivity if not s.holds]
+    moving = sorted(report.sensitivity, key=lambda s: -s.span)[:5]
+    sens_rows: list[list[object]] = [[s.constant, f"{s.low:,.6g}..{s.high:,.6g} {CONSTANTS[s.constant].unit}",
+                  sig(s.diffs[0]), sig(s.diff_default), sig(s.diffs[-1]),
+                  "holds" if s.holds else "FLIPS at " + ", ".join(f"{v:,.4g}" for v in s.flips)]
+                 for s in [*flipping, *[m for m in moving if m not in flipping]]]
     findings = [[f.reg, f.access, f.severity, f.count, f.first_step, f.example] for f in report.findings]
-    constants = [[r["name"], r["value"], r["unit"], r["confidence"], r["source"]] for r in report.constants]
+    constants = [[r["name"], r["value"], r["unit"], r["confidence"], r["range"], r["source"]]
+                 for r in report.constants]
     return [
         ("Verdict", verdict, []),
         ("The proposal as declared", proposal or ["A built-in design (no design file)."], tables),
@@ -246,12 +284,16 @@ def _sections(report: Report) -> list[tuple[str, list[str], list[tuple[list[str]
         ("Findings", [describe.review_findings_note(len(report.findings), report.counterexample is not None)],
          [(["register", "observed at", "severity", "count", "first step", "example"], findings)]
          if findings else []),
-        ("Cost against the baselines", [describe.review_cost_note(report.unverified)],
+        ("Cost against the baselines", [describe.review_cost_note(report.unverified, report.evicted_kib)],
          [(["design", "role", "B copied / entry", "B copied / switch", "pages / VP",
-            "design ns / entry (no switch)", "design ns / entry (all after a switch)", "total ns / entry",
+            "design ns / entry (no switch)", "design ns / switch", "total ns / entry (no switch)",
             "total range"], cost_rows)]),
+        ("Which cost conclusions the unverified constants can flip",
+         [describe.review_sensitivity_note(report.sensitivity, REVIEW_SWITCH_FRACTION, report.evicted_kib)],
+         [(["constant", "range", "difference at low end", "at its value", "at high end", "conclusion"],
+           sens_rows)] if sens_rows else []),
         ("Provenance", [describe.review_provenance(__version__, OV_SNAPSHOT, report.seed, report.lower_vtls)],
-         [(["constant", "value", "unit", "confidence", "source"], constants)]),
+         [(["constant", "value", "unit", "confidence", "range", "source"], constants)]),
     ]
 
 
@@ -265,7 +307,10 @@ def markdown(report: Report, svg_files: dict[str, str]) -> str:
         for head, rows in tables:
             lines += [*_table(head, rows), ""]
         if heading == "Cost against the baselines":
-            lines += [f"![{stem}]({name})" for stem, name in svg_files.items()] + [""]
+            lines += [f"![{stem}]({name})" for stem, name in svg_files.items()
+                      if stem != "sensitivity"] + [""]
+        if heading.startswith("Which cost conclusions") and "sensitivity" in svg_files:
+            lines += [f"![sensitivity]({svg_files['sensitivity']})", ""]
         if heading == "Findings" and report.counterexample_text:
             lines += ["Counterexample (`counterexample.jsonl`, replay with `tdxlab simulate --trace`):", "",
                       "```json", report.counterexample_text.rstrip(), "```", ""]
@@ -299,10 +344,12 @@ def html_page(report: Report, svgs: dict[str, str]) -> str:
             out.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>")
             out += ["<tr>" + "".join(f"<td>{e(str(x))}</td>" for x in r) + "</tr>" for r in rows]
             out.append("</table>")
-        if heading == "Cost against the baselines":
-            for stem, svg in svgs.items():
-                body = svg[svg.index("<svg"):]  # drop the XML prolog: inline SVG in HTML
-                out.append(f'<figure id="{e(stem)}">{body}</figure>')
+        shown = ([s for s in svgs if s != "sensitivity"] if heading == "Cost against the baselines" else
+                 ["sensitivity"] if heading.startswith("Which cost conclusions") and "sensitivity" in svgs
+                 else [])
+        for stem in shown:
+            body = svgs[stem][svgs[stem].index("<svg"):]  # drop the XML prolog: inline SVG in HTML
+            out.append(f'<figure id="{e(stem)}">{body}</figure>')
         if heading == "Findings" and report.counterexample_text:
             out.append(f"<pre>{e(report.counterexample_text)}</pre>")
     out.append("</body></html>")

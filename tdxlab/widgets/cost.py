@@ -2,7 +2,7 @@
 
 Plain-Python API first, widget second::
 
-    ex = CostExplorer().set(switch_fraction=0.3, tdx_entry_cycles=1291)
+    ex = CostExplorer().set(switch_fraction=0.3, evicted_kib=1024, user_mode_cycles=0)
     ex.frame          # one row per design: counts, ns by part, total, cpu share
     ex.figure         # the matplotlib Figure (parts chart + overhead-vs-switch chart)
     ex.sentences()    # the break-even findings in words
@@ -34,16 +34,16 @@ from tdxlab import describe
 from tdxlab.cost.accounting import DesignCosts, account
 from tdxlab.cost.constants import CONSTANTS, DEFAULT, CostConstants, with_overrides
 from tdxlab.cost.sweep import BreakEven, break_evens, summary
-from tdxlab.cost.timemodel import check_vps
+from tdxlab.cost.timemodel import DEFAULT_EVICTED_KIB, EVICTED_AXIS, check_evicted
 from tdxlab.widgets._base import WidgetModel, WidgetUI
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 #: Workload settings :meth:`CostExplorer.set` accepts besides the constants.
-WORKLOAD = ("vps", "switch_fraction", "entries_per_s")
-#: VP counts offered by the slider (powers of two, crossing the cache sizes).
-VP_CHOICES: tuple[int, ...] = tuple(2**i for i in range(13))
+WORKLOAD = ("evicted_kib", "switch_fraction", "entries_per_s")
+#: KiB-evicted points offered by the slider (the model's eviction axis, crossing the cache sizes).
+EVICTED_CHOICES: tuple[float, ...] = EVICTED_AXIS
 #: Resolution of the widget's image: enough for a notebook cell, cheap to re-render.
 DPI = 80
 #: Rendered backgrounds kept, one per combination of axis limits seen.
@@ -51,8 +51,12 @@ BACKGROUNDS = 16
 #: Constants that get a slider, with (min, max, step).
 SLIDERS: dict[str, tuple[float, float, float]] = {
     "tdx_entry_cycles": (500.0, 20000.0, 100.0),
-    "snp_entry_cycles": (500.0, 20000.0, 100.0),
+    "user_mode_cycles": (0.0, 10000.0, 100.0),
+    "wrmsr_cycles": (10.0, 1000.0, 10.0),
+    "snp_world_switch_cycles": (500.0, 10000.0, 100.0),
+    "snp_host_cycles": (0.0, 10000.0, 100.0),
     "cpu_ghz": (1.0, 5.0, 0.1),
+    "hot_copy_gb_per_s": (10.0, 400.0, 5.0),
     "copy_gb_per_s": (1.0, 200.0, 1.0),
     "l1_ns": (0.5, 5.0, 0.1),
     "l2_ns": (1.0, 20.0, 0.5),
@@ -62,23 +66,24 @@ SLIDERS: dict[str, tuple[float, float, float]] = {
 }
 
 
-def _workload(changes: dict[str, float], vps: int, switch_fraction: float,
-              entries_per_s: float) -> tuple[int, float, float]:
+def _workload(changes: dict[str, float], evicted_kib: float, switch_fraction: float,
+              entries_per_s: float) -> tuple[float, float, float]:
     """The workload after ``changes``, checked: one-line errors naming the setting."""
-    checked_vps = check_vps(changes.get("vps", vps))
+    evicted = check_evicted(changes.get("evicted_kib", evicted_kib))
     f = float(changes.get("switch_fraction", switch_fraction))
     if not 0.0 <= f <= 1.0:
         raise ValueError(f"switch_fraction must be within 0..1, got {f!r}")
     rate = float(changes.get("entries_per_s", entries_per_s))
     if not np.isfinite(rate) or rate < 0:
         raise ValueError(f"entries_per_s must be a number >= 0, got {rate!r}")
-    return checked_vps, f, rate
+    return evicted, f, rate
 
 
 class CostExplorer(WidgetModel["_CostUI"]):
     """The cost model at one workload point, as numbers, a figure and (optionally) a widget."""
 
-    vps = traitlets.Int(1, min=1, read_only=True, help="VPs per core")
+    evicted_kib = traitlets.Float(DEFAULT_EVICTED_KIB, min=0.0, read_only=True,
+                                  help="KiB the guest's own work evicts between two entries of a VP")
     switch_fraction = traitlets.Float(0.0, min=0.0, max=1.0, read_only=True,
                                       help="fraction of entries preceded by a VTL switch")
     entries_per_s = traitlets.Float(1e4, min=0.0, read_only=True, help="entries per second per VP")
@@ -90,7 +95,7 @@ class CostExplorer(WidgetModel["_CostUI"]):
         designs: Iterable[str | DesignCosts] | None = None,
         constants: CostConstants = DEFAULT,
         *,
-        vps: int = 1,
+        evicted_kib: float = DEFAULT_EVICTED_KIB,
         switch_fraction: float = 0.0,
         entries_per_s: float = 1e4,
         points: int = 101,
@@ -107,7 +112,7 @@ class CostExplorer(WidgetModel["_CostUI"]):
         from tdxlab.render import charts
         from tdxlab.sim.designs import DESIGNS
 
-        n, f, rate = _workload({}, vps, switch_fraction, entries_per_s)
+        n, f, rate = _workload({}, evicted_kib, switch_fraction, entries_per_s)
         chosen = list(DESIGNS) if designs is None else list(designs)
         self.costs = [d if isinstance(d, DesignCosts) else account(d) for d in chosen]
         self.designs = [c.design for c in self.costs]
@@ -127,24 +132,25 @@ class CostExplorer(WidgetModel["_CostUI"]):
         self.break_evens: list[BreakEven] = []
         self._recompute()
 
-    def _commit(self, constants: CostConstants, vps: int, switch_fraction: float, rate: float) -> None:
+    def _commit(self, constants: CostConstants, evicted_kib: float, switch_fraction: float,
+                rate: float) -> None:
         self.set_trait("constants", constants)
-        self.set_trait("vps", vps)
+        self.set_trait("evicted_kib", evicted_kib)
         self.set_trait("switch_fraction", switch_fraction)
         self.set_trait("entries_per_s", rate)
 
     # --- plain-Python API -------------------------------------------------------------------
     def set(self, **changes: float) -> CostExplorer:
-        """Change workload settings (``vps``, ``switch_fraction``, ``entries_per_s``) or constants.
+        """Change workload settings (``evicted_kib``, ``switch_fraction``, ``entries_per_s``) or constants.
 
         Unknown names and out-of-range values are one-line errors and change nothing.
         """
         workload = {k: v for k, v in changes.items() if k in WORKLOAD}
         consts = {k: v for k, v in changes.items() if k not in WORKLOAD}
         new_constants = with_overrides(self.constants, consts) if consts else self.constants
-        vps, f, rate = _workload(workload, self.vps, self.switch_fraction, self.entries_per_s)
+        evicted, f, rate = _workload(workload, self.evicted_kib, self.switch_fraction, self.entries_per_s)
         with self.hold_trait_notifications():
-            self._commit(new_constants, vps, f, rate)
+            self._commit(new_constants, evicted, f, rate)
             self._recompute()
             self._changed()
         return self
@@ -203,11 +209,12 @@ class CostExplorer(WidgetModel["_CostUI"]):
     def _recompute(self) -> None:
         from tdxlab.render import charts
 
-        frame = summary(self.costs, self.constants, vps=self.vps, switch_fraction=self.switch_fraction)
+        frame = summary(self.costs, self.constants, evicted_kib=self.evicted_kib,
+                        switch_fraction=self.switch_fraction)
         frame["cpu_share"] = frame["ns_per_entry"] * self.entries_per_s / 1e9
         self.frame = frame
-        curves = charts.overhead_curves(self.costs, self.constants, self.vps, self.fractions)
-        self.break_evens = break_evens(self.designs, self.constants, vps=self.vps)
+        curves = charts.overhead_curves(self.costs, self.constants, self.evicted_kib, self.fractions)
+        self.break_evens = break_evens(self.designs, self.constants, evicted_kib=self.evicted_kib)
         # Both y axes reach the highest cost over every switch fraction, so moving the switch
         # fraction never changes an axis (and never forces a full redraw).
         self._parts.update(frame, top=float(np.nanmax(curves.to_numpy())))
@@ -217,18 +224,21 @@ class CostExplorer(WidgetModel["_CostUI"]):
     def html(self) -> str:
         """The workload point, the totals, the break-even findings and the CPU share, as HTML."""
         rows = self.frame.to_dict(orient="records")
-        fixed = describe.per_design((str(r["design"]), f"{float(r['ns_fixed']):,.0f} ns") for r in rows)
-        total = describe.per_design((str(r["design"]), f"{float(r['ns_per_entry']):,.0f} ns") for r in rows)
+        fixed = describe.per_design(
+            (str(r["design"]), describe.significant(float(r["ns_round_trip"]) + float(r["ns_kernel"])))
+            for r in rows)
+        total = describe.per_design((str(r["design"]), describe.significant(float(r["ns_per_entry"])))
+                                    for r in rows)
         share = describe.per_design((str(r["design"]), f"{100 * float(r['cpu_share']):.2f}%") for r in rows)
         items = "".join(f"<li>{escape(s)}</li>" for s in self.sentences())
-        return (f"<div><b>{escape(describe.workload_line(self.vps, self.switch_fraction))}</b> "
+        return (f"<div><b>{escape(describe.workload_line(self.evicted_kib, self.switch_fraction))}</b> "
                 f"{escape(describe.entry_costs_line(fixed, total))}</div>"
                 f"<ul>{items}</ul><div>{escape(describe.cpu_share_line(self.entries_per_s, share))}</div>"
                 f"<div style='color:#8a4b00'>{escape(describe.unverified_constants_note())}</div>")
 
     def control_values(self) -> dict[str, float]:
         """What each slider shows: the workload and the constants that have a slider."""
-        values: dict[str, float] = {"switch_fraction": self.switch_fraction, "vps": self.vps,
+        values: dict[str, float] = {"switch_fraction": self.switch_fraction, "evicted_kib": self.evicted_kib,
                                     "entries_per_s": self.entries_per_s}
         values.update({k: float(getattr(self.constants, k)) for k in SLIDERS})
         return values
@@ -239,7 +249,7 @@ class CostExplorer(WidgetModel["_CostUI"]):
 
     def __repr__(self) -> str:
         """The workload point in one line."""
-        point = describe.workload_line(self.vps, self.switch_fraction)
+        point = describe.workload_line(self.evicted_kib, self.switch_fraction)
         return f"<CostExplorer {', '.join(self.designs)}: {point}>"
 
 
@@ -257,9 +267,11 @@ class _CostUI(WidgetUI):
             "switch_fraction": w.FloatSlider(
                 value=ex.switch_fraction, min=0.0, max=1.0, step=0.01, description="switch fraction",
                 continuous_update=False, style=style, layout=layout, readout_format=".2f"),
-            "vps": w.SelectionSlider(
-                options=list(VP_CHOICES), value=ex.vps if ex.vps in VP_CHOICES else 1,
-                description="VPs per core", continuous_update=False, style=style, layout=layout),
+            "evicted_kib": w.SelectionSlider(
+                options=[(f"{v:,.0f}", v) for v in EVICTED_CHOICES],
+                value=ex.evicted_kib if ex.evicted_kib in EVICTED_CHOICES else DEFAULT_EVICTED_KIB,
+                description="KiB evicted between entries", continuous_update=False, style=style,
+                layout=layout),
             "entries_per_s": w.FloatLogSlider(
                 value=max(ex.entries_per_s, 100.0), base=10, min=2, max=6, step=0.1,
                 description="entries/s per VP", continuous_update=False, style=style, layout=layout),
@@ -292,9 +304,9 @@ class _CostUI(WidgetUI):
         return lambda value: self.ex.set(**{name: value})
 
     def sync(self) -> None:
-        """Every slider shows the explorer's value (a VP count off the slider's steps is left)."""
+        """Every slider shows the explorer's value (an eviction off the slider's steps is left)."""
         for name, value in self.ex.control_values().items():
-            if name == "vps" and value not in VP_CHOICES:
+            if name == "evicted_kib" and value not in EVICTED_CHOICES:
                 continue
             control = self.controls[name]
             if control.value != value:
@@ -311,4 +323,4 @@ def explore(**settings: Any) -> CostExplorer:
     return CostExplorer().set(**settings) if settings else CostExplorer()
 
 
-__all__ = ["SLIDERS", "VP_CHOICES", "WORKLOAD", "CostExplorer", "explore"]
+__all__ = ["EVICTED_CHOICES", "SLIDERS", "WORKLOAD", "CostExplorer", "explore"]

@@ -8,7 +8,8 @@ a font-hinting difference between machines passes and a moved bar or a lost labe
 
 Fixed inputs: the four designs of issue #746 (not the registry, so a design added later does
 not change these figures), the default constants, and a workload that shows break-even
-marks (4096 VPs per core, switch fraction 0.5).  The host chart depends on this machine's
+marks (4,096 KiB evicted by the guest between entries, switch fraction 0.5), and a sensitivity
+chart of those designs' break-even questions.  The host chart depends on this machine's
 timing and has no golden file; tests check its structure instead.
 """
 
@@ -29,7 +30,7 @@ GOLDEN_DIR = Path(__file__).resolve().parent
 TOLERANCE = 2.0
 #: The designs the cost goldens show, in order (fixed: the registry may grow).
 GOLDEN_DESIGNS: tuple[str, ...] = ("naive", "bank", "split", "snp")
-GOLDEN_VPS = 4096
+GOLDEN_EVICTED_KIB = 4096.0
 GOLDEN_SWITCH_FRACTION = 0.5
 
 
@@ -37,8 +38,8 @@ def _cost(name: str) -> Callable[[], Figure]:
     def draw() -> Figure:
         from tdxlab.render.charts import cost_figures
 
-        return cost_figures(designs=GOLDEN_DESIGNS, vps=GOLDEN_VPS, switch_fraction=GOLDEN_SWITCH_FRACTION,
-                            only=[name])[name]
+        return cost_figures(designs=GOLDEN_DESIGNS, evicted_kib=GOLDEN_EVICTED_KIB,
+                            switch_fraction=GOLDEN_SWITCH_FRACTION, only=[name])[name]
 
     return draw
 
@@ -58,6 +59,7 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "cost_parts": _cost("cost_parts"),
     "overhead_vs_switch": _cost("overhead_vs_switch"),
     "memory": _cost("memory"),
+    "sensitivity": _cost("sensitivity"),
     "byte_grid_hcl_run": _byte_grid,
 }
 
