@@ -87,23 +87,19 @@ def _values(name: str, current: float) -> np.ndarray:
     return np.unique(np.append(grid, current))
 
 
-def _crossing(fracs: np.ndarray, diff: np.ndarray) -> float | None:
-    """First switch fraction where ``diff`` changes sign (linear interpolation), or ``None``."""
-    sign = np.sign(diff)
-    change = np.flatnonzero(sign[1:] != sign[:-1])
-    if not change.size:
-        return None
-    i = int(change[0])
-    d0, d1 = diff[i], diff[i + 1]
-    return float(fracs[i] + (fracs[i + 1] - fracs[i]) * (d0 / (d0 - d1) if d0 != d1 else 0.5))
-
-
 def _flips(values: np.ndarray, diff: np.ndarray) -> tuple[float, ...]:
+    """Where ``diff`` changes sign along ``values``, each crossing interpolated linearly."""
     out = []
     for i in np.flatnonzero(np.sign(diff[1:]) != np.sign(diff[:-1])).tolist():
         v0, v1, d0, d1 = values[i], values[i + 1], diff[i], diff[i + 1]
         out.append(float(v0 + (v1 - v0) * (d0 / (d0 - d1) if d0 != d1 else 0.5)))
     return tuple(out)
+
+
+def _crossing(fracs: np.ndarray, diff: np.ndarray) -> float | None:
+    """The first switch fraction where ``diff`` changes sign, or ``None``."""
+    crossings = _flips(fracs, diff)
+    return crossings[0] if crossings else None
 
 
 def sensitivity(
