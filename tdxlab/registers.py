@@ -136,9 +136,11 @@ _REGISTERS += [
     Register("ssp", Group.CONTROL, P, P, None, (OV_IOCTL_TDX, OV_SNP_PROC),
              note="CET shadow-stack pointer; TLFS silent, OV banks it"),
     Register("rvi", Group.APIC, P, P, P, (TLFS_PRIVATE, OV_IOCTL_TDX), width=1,
-             note="requesting virtual interrupt (local APIC state is private)"),
+             note="requesting virtual interrupt; private by inference: the TLFS lists local APIC "
+                  "registers as private, and RVI is the virtual APIC's interrupt status"),
     Register("svi", Group.APIC, P, P, P, (TLFS_PRIVATE, OV_IOCTL_TDX), width=1,
-             note="servicing virtual interrupt (local APIC state is private)"),
+             note="servicing virtual interrupt; private by inference: the TLFS lists local APIC "
+                  "registers as private, and SVI is the virtual APIC's interrupt status"),
     _tlfs_private("kernel_gs_base", Group.MSR, OV_IOCTL_TDX),
     _tlfs_private("star", Group.MSR, OV_IOCTL_TDX),
     _tlfs_private("lstar", Group.MSR, OV_IOCTL_TDX),

@@ -48,7 +48,8 @@ def test_every_owner_has_a_phrase_naming_it(owner: Owner) -> None:
 
 
 def test_private_and_shared_phrases_use_the_tlfs_terms() -> None:
-    assert describe.owner_phrase(Owner.PRIVATE) == "private: one value per VTL (TLFS Private State)"
+    assert describe.owner_phrase(Owner.PRIVATE) == (
+        "private: one value per VTL (TLFS Private State, or OpenVMM's where the TLFS is silent)")
     assert "TLFS Shared State" in describe.owner_phrase(Owner.SHARED)
 
 

@@ -37,7 +37,7 @@ def cache_line_text(start: int, size: int) -> str:
 #: One phrase per ownership class: the class name first, so a legend sorts and scans well,
 #: then what it means for a VTL, with the TLFS term where the TLFS defines the class.
 OWNER_PHRASES: dict[Owner, str] = {
-    Owner.PRIVATE: "private: one value per VTL (TLFS Private State)",
+    Owner.PRIVATE: "private: one value per VTL (TLFS Private State, or OpenVMM's where the TLFS is silent)",
     Owner.SHARED: "shared: one value seen by every VTL (TLFS Shared State)",
     Owner.GLOBAL: "global: VP-wide control or exit data, not guest register state",
     Owner.PADDING: "padding: explicit padding declared by the source",

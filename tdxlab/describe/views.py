@@ -279,6 +279,49 @@ def workload_line(evicted_kib: float, switch_fraction: float) -> str:
     return f"{evicted} by the guest between two entries, switch fraction {switch_fraction:g}."
 
 
+def _normal(value: object, like: object) -> object:
+    """``value`` in the form of ``like``, so that two ways of writing one answer compare equal.
+
+    A set of items for collections (text split at commas and spaces), a number for numbers
+    (``"0x180"`` and ``"90"`` read as written), folded text for text.
+    """
+    if isinstance(like, list | tuple | set | frozenset):
+        if isinstance(value, str):
+            items: list[object] = list(value.replace(",", " ").split())
+        elif isinstance(value, list | tuple | set | frozenset):
+            items = list(value)
+        else:
+            items = [value]
+        sample = next(iter(like), "")
+        return frozenset(_normal(i, sample) for i in items)
+    if isinstance(like, int | float) and not isinstance(like, bool):
+        if isinstance(value, str):
+            try:
+                return float(int(value, 0))
+            except ValueError:
+                try:
+                    return float(value)
+                except ValueError:
+                    return value
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+    return value.strip().casefold() if isinstance(value, str) else value
+
+
+def exercise_feedback(answer: object, expected: object, what: str = "") -> str:
+    """One line for a checked exercise: not answered yet, right, or not quite (never the answer itself).
+
+    ``answer`` may be written the way a student would: ``"0x180, 0x1c0"`` or ``[384, 448]`` for a
+    list of offsets (order does not matter), ``"90"`` or ``90`` for a count, any case for a name.
+    """
+    if answer is None:
+        return "Not answered yet: replace None with your answer and run the cell again."
+    like = _normal(expected, expected)
+    if _normal(answer, expected) == like:
+        return f"Right: {answer!r} is correct."
+    kind = f" (answer in {what})" if what else ""
+    return f"Not quite: {answer!r} is not it{kind}. Look again and try once more."
+
+
 #: Under a design loaded from a file once registers were moved: how the moves combine with the file.
 DESIGN_FILE_MOVED = ("Registers moved since loading apply on top of the file's rules; moving them back "
                      "restores the file's design.")
@@ -335,6 +378,7 @@ __all__ = [
     "design_file_heading",
     "entry_costs_line",
     "event_line",
+    "exercise_feedback",
     "finder_summary",
     "mismatch_tooltip",
     "moves_words",
