@@ -9,6 +9,7 @@ the simulation, which reports it with the same line number.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -72,6 +73,21 @@ class StepOutcome(Enum):
     WAITS = "waits"  # an interrupt for a lower VTL: it waits until that VTL runs again
     READ = "read"  # the paravisor read a register of some VTL
     WROTE = "wrote"  # the paravisor wrote a register of some VTL
+
+
+#: How much of a bad value an error message echoes: a 10 MB value is shown by its start and length.
+SHOWN_CHARS = 40
+#: The longest integer literal a trace may hold (a 64-bit value has 20 decimal digits; Python's own
+#: limit, 4,300 digits, would be a ValueError naming neither file nor line).
+MAX_INT_DIGITS = 40
+
+
+def shown(value: object) -> str:
+    """``repr(value)``, cut to its first :data:`SHOWN_CHARS` characters with its length when longer."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[:SHOWN_CHARS]}... ({len(text):,} characters)"
 
 
 class TraceError(ValueError):
@@ -147,25 +163,30 @@ class Event:
 def _int(obj: dict[str, Any], key: str, line: int | None) -> int:
     value = obj[key]
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TraceError(f"{key!r} must be an integer, got {value!r}", line)
+        raise TraceError(f"{key!r} must be an integer, got {shown(value)}", line)
     return value
+
+
+#: A value written as text: a hex (``0x...``) or decimal number in ASCII digits, nothing else.
+_NUMBER = re.compile(r"0[xX][0-9a-fA-F]+|[0-9]+")
 
 
 def _value(raw: Any, reg: str, line: int | None) -> int:
     if isinstance(raw, bool):
-        raise TraceError(f"value for {reg} must be an integer or hex string, got {raw!r}", line)
+        raise TraceError(f"value for {reg} must be an integer or hex string, got {shown(raw)}", line)
     if isinstance(raw, str):
-        try:
-            value = int(raw, 0)
-        except ValueError:
-            raise TraceError(f"value {raw!r} for {reg} is not a number", line) from None
+        # int(text, 0) would also take non-ASCII digits ("١٢"), underscores and spaces
+        if len(raw) > MAX_INT_DIGITS + 2 or not _NUMBER.fullmatch(raw):
+            raise TraceError(f"value {shown(raw)} for {reg} is not a number (hex 0x... or decimal, "
+                             "ASCII digits)", line)
+        value = int(raw, 0)
     elif isinstance(raw, int):
         value = raw
     else:
-        raise TraceError(f"value for {reg} must be an integer or hex string, got {raw!r}", line)
+        raise TraceError(f"value for {reg} must be an integer or hex string, got {shown(raw)}", line)
     width = width_of(reg)
     if not 0 <= value < 1 << (8 * width):
-        raise TraceError(f"value {raw!r} does not fit {reg} ({width} bytes)", line)
+        raise TraceError(f"value {shown(raw)} does not fit {reg} ({width} bytes)", line)
     return value
 
 
@@ -195,14 +216,14 @@ def event_from_json(obj: Any, line: int | None = None, lower_vtls: int = DEFAULT
     op = OPS_BY_NAME.get(obj["op"]) if isinstance(obj["op"], str) else None
     if op is None:
         known = ", ".join(OPS_BY_NAME)
-        raise TraceError(f"unknown op {obj['op']!r} (known: {known})", line)
+        raise TraceError(f"unknown op {shown(obj['op'])} (known: {known})", line)
     needed = ("vp", *op.fields)
     missing = [k for k in needed if k not in obj]
     if missing:
         raise TraceError(f"{op.value}: missing {', '.join(repr(m) for m in missing)}", line)
     extra = sorted(set(obj) - {"op", *needed, *op.optional})
     if extra:
-        raise TraceError(f"{op.value}: unexpected key(s) {', '.join(repr(e) for e in extra)}", line)
+        raise TraceError(f"{op.value}: unexpected key(s) {', '.join(shown(e) for e in extra)}", line)
     vp = _int(obj, "vp", line)
     if vp < 0:
         raise TraceError(f"vp must be >= 0, got {vp}", line)
@@ -212,7 +233,7 @@ def event_from_json(obj: Any, line: int | None = None, lower_vtls: int = DEFAULT
     reg = value = None
     if op.has_register:
         if not isinstance(obj["reg"], str):
-            raise TraceError(f"'reg' must be a string, got {obj['reg']!r}", line)
+            raise TraceError(f"'reg' must be a string, got {shown(obj['reg'])}", line)
         try:
             reg = check_modelled(obj["reg"])
         except KeyError as exc:
@@ -229,7 +250,7 @@ def _return_kind(obj: dict[str, Any], line: int | None) -> tuple[bool | None, tu
     """``fast`` and the control page's RAX/RCX of a ``vtl_return`` (TLFS HvCallVtlReturn)."""
     fast = obj.get("fast")
     if "fast" in obj and not isinstance(fast, bool):
-        raise TraceError(f"vtl_return: 'fast' must be true or false, got {fast!r}", line)
+        raise TraceError(f"vtl_return: 'fast' must be true or false, got {shown(fast)}", line)
     given = [k for k in ("rax", "rcx") if k in obj]
     if not given:
         return fast, None
@@ -241,12 +262,47 @@ def _return_kind(obj: dict[str, Any], line: int | None) -> tuple[bool | None, tu
     return fast, (rax, rcx)
 
 
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's pairs as a dict; a key given twice is an error (JSON would keep the last)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Duplicate(key)
+        out[key] = value
+    return out
+
+
+class _Duplicate(Exception):
+    """A key given twice in one JSON object (raised inside the decoder, reported by decode_line)."""
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _TooLong(len(text))
+    return int(text)
+
+
+class _TooLong(Exception):
+    """An integer literal longer than :data:`MAX_INT_DIGITS` (raised inside the decoder)."""
+
+
 def decode_line(text: str, line: int | None = None) -> Any:
-    """One line of a JSON Lines trace, decoded (bad JSON is a one-line error naming the line)."""
+    """One line of a JSON Lines trace, decoded; every way it can be bad is a one-line error naming the line.
+
+    Beyond bad JSON: a key given twice in an object (JSON keeps the last, so ``"vp":0,"vp":1`` would run
+    VP 1), an integer literal over :data:`MAX_INT_DIGITS` digits, and nesting too deep to decode.
+    """
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise TraceError(f"bad JSON: {exc.msg} at column {exc.colno}", line) from None
+    except _Duplicate as exc:
+        raise TraceError(f"key {shown(exc.args[0])} given twice in one object", line) from None
+    except _TooLong as exc:
+        raise TraceError(f"integer literal of {exc.args[0]:,} characters: at most {MAX_INT_DIGITS} digits",
+                         line) from None
+    except RecursionError:
+        raise TraceError("JSON nested too deeply to decode (an event is one flat object)", line) from None
 
 
 def event_from_line(text: str, line: int | None = None, lower_vtls: int = DEFAULT_LOWER_VTLS) -> Event:

@@ -58,10 +58,18 @@ def reset_value(reg: str) -> int:
 
 
 def check_modelled(reg: str) -> str:
-    """Return the canonical name of a simulated register, or raise a one-line error."""
+    """Return the canonical name of a simulated register, or raise a one-line error.
+
+    Names are ASCII: ``str.lower`` would fold the Kelvin sign (U+212A) to ``k``, so
+    ``\u212aernel_gs_base`` would otherwise name ``kernel_gs_base``.
+    """
+    if not reg.isascii():
+        shown = ascii(reg) if len(reg) <= 40 else f"{reg[:40]!a}... ({len(reg):,} characters)"
+        raise UnknownRegisterError(f"unknown register {shown}: register names are ASCII")
     name = reg.lower()
     if name not in REGISTERS:
-        raise UnknownRegisterError(f"unknown register {reg!r}")
+        shown = repr(reg) if len(reg) <= 40 else f"{reg[:40]!r}... ({len(reg):,} characters)"
+        raise UnknownRegisterError(f"unknown register {shown}")
     if name not in _MODELLED_SET:
         raise UnknownRegisterError(
             f"register {name!r} is not carried by the TDX context page, so it is not simulated; "

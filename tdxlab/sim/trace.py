@@ -60,6 +60,30 @@ def _header(obj: Any, line: int, asked: int | None) -> int | None:
     return count
 
 
+#: JSON's own whitespace: what may surround an event on its line (``str.strip`` would also take
+#: form feeds, U+0085, U+2028 and friends, which JSON does not allow).
+_JSON_SPACE = " \t\r\n"
+
+
+def split_lines(text: str) -> list[str]:
+    r"""The lines of JSON Lines text: ended by ``\n`` (or ``\r\n``) only.
+
+    ``str.splitlines`` also splits at \x0b, \x0c, \x1c-\x1e, \x85, U+2028 and U+2029, which would
+    shift every later line number, break a U+2028 inside a string, and make one line two events.
+    """
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+
+
+def _decoded(lines: Iterable[bytes]) -> Iterator[str]:
+    """Each line of a file's bytes as text; invalid UTF-8 is an error naming its line."""
+    for number, raw in enumerate(lines, start=1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise TraceError(f"not UTF-8 text (byte {exc.start + 1} of the line)", number) from None
+        yield text[:-1] if text.endswith("\n") else text
+
+
 def _objects(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
     """(line number, decoded JSON) of every line that is neither blank nor a ``#`` comment.
 
@@ -67,7 +91,7 @@ def _objects(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
     :class:`TraceStream` over a file's, so both number lines and skip comments alike.
     """
     for number, raw in enumerate(lines, start=1):
-        stripped = raw.strip()
+        stripped = raw.strip(_JSON_SPACE)
         if stripped and not stripped.startswith("#"):
             yield number, decode_line(stripped, number)
 
@@ -82,7 +106,7 @@ def parse_trace(text: str, lower_vtls: int | None = None) -> Trace:
     count = asked if asked is not None else DEFAULT_LOWER_VTLS
     declared = asked is not None
     events: list[Event] = []
-    objects = _objects(text.splitlines())
+    objects = _objects(split_lines(text))
     for number, obj in objects:  # the first object: a header, or the first event
         header = _header(obj, number, asked)
         if header is None:
@@ -117,12 +141,11 @@ class TraceStream:
 
     def _lines(self) -> Iterator[str]:
         try:
-            with self.path.open(encoding="utf-8", newline="") as f:
-                yield from f
+            with self.path.open("rb") as f:  # binary: lines end at b"\n" only, decoded one by one
+                for text in _decoded(f):
+                    yield text[:-1] if text.endswith("\r") else text
         except OSError as exc:
             raise TraceError(f"cannot read trace {self.path}: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise TraceError(f"trace {self.path} is not UTF-8 text") from None
 
     @contextmanager
     def _naming(self) -> Iterator[None]:
@@ -146,12 +169,11 @@ def load_trace(path: str | Path, lower_vtls: int | None = None) -> Trace:
     """Read a trace file; errors name the file and the line."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        data = p.read_bytes()
     except OSError as exc:
         raise TraceError(f"cannot read trace {p}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise TraceError(f"trace {p} is not UTF-8 text") from None
     try:
+        text = "\n".join(_decoded(data.split(b"\n")))
         return parse_trace(text, lower_vtls)
     except TraceError as exc:
         raise TraceError(exc.reason, exc.line, str(p)) from None
