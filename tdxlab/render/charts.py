@@ -39,6 +39,7 @@ from tdxlab.cost.constants import CONSTANTS, DEFAULT, CostConstants
 from tdxlab.cost.sensitivity import Sensitivity, sensitivity, sensitivity_questions
 from tdxlab.cost.sweep import BreakEven, break_evens, curves, summary, sweep
 from tdxlab.cost.timemodel import DEFAULT_EVICTED_KIB, EVICTED_AXIS, FIXED_PARTS, PARTS, Part
+from tdxlab.files import check_dir, write_atomic
 from tdxlab.layout.engine import PAGE
 from tdxlab.palette import OKABE_ITO
 from tdxlab.render import style
@@ -526,15 +527,16 @@ def draw_model_vs_host(
 
 # --- saving ------------------------------------------------------------------------------------
 def save(fig: Figure, stem: str | Path) -> list[Path]:
-    """Write ``stem.png`` and ``stem.svg`` byte-stably (:func:`tdxlab.render.style.save`)."""
+    """Write ``stem.png`` and ``stem.svg`` byte-stably, each through a renamed temporary file.
+
+    :func:`tdxlab.files.write_atomic`: a symlink planted at ``stem.png`` is replaced, not followed.
+    """
     stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
+    check_dir(stem.parent, "chart directory")
     out = []
     with mpl.rc_context(RC):
         for ext in ("png", "svg"):
-            path = stem.with_suffix(f".{ext}")
-            path.write_bytes(style.to_bytes(fig, ext))
-            out.append(path)
+            out.append(write_atomic(stem.with_suffix(f".{ext}"), style.to_bytes(fig, ext)))
     return out
 
 

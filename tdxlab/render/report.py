@@ -21,8 +21,6 @@ import csv
 import dataclasses
 import html
 import io
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +37,7 @@ from tdxlab.cost.constants import (
 )
 from tdxlab.cost.sensitivity import Sensitivity, sensitivity
 from tdxlab.cost.timemodel import DEFAULT_EVICTED_KIB, breakdown
+from tdxlab.files import check_dir, write_atomic
 from tdxlab.owners import Owner
 from tdxlab.sim.checker import Violation
 from tdxlab.sim.declared import SpecError, _Declared, base_placements
@@ -367,33 +366,18 @@ def costs_csv(report: Report) -> str:
     return buf.getvalue()
 
 
-def _put(path: Path, data: str) -> Path:
-    """Write ``data`` to a temporary file in ``path``'s directory and rename it over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is for sharing
-        os.replace(tmp, path)  # replaces a symlink at ``path`` itself; never writes through it
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write(report: Report, out_dir: str | Path) -> list[Path]:
     """Write report.html, report.md, its SVG charts, costs.csv and (if any) counterexample.jsonl."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_dir(out_dir)
     svgs = charts(report)
     names = {stem: f"{stem}.svg" for stem in svgs}
-    paths = [_put(out / names[stem], svg) for stem, svg in svgs.items()]
-    paths.append(_put(out / "report.md", markdown(report, names)))
-    paths.append(_put(out / "report.html", html_page(report, svgs)))
-    paths.append(_put(out / "costs.csv", costs_csv(report)))
+    paths = [write_atomic(out / names[stem], svg) for stem, svg in svgs.items()]
+    paths.append(write_atomic(out / "report.md", markdown(report, names)))
+    paths.append(write_atomic(out / "report.html", html_page(report, svgs)))
+    paths.append(write_atomic(out / "costs.csv", costs_csv(report)))
     stale = out / "counterexample.jsonl"
     if report.counterexample_text is not None:
-        paths.append(_put(stale, report.counterexample_text))
+        paths.append(write_atomic(stale, report.counterexample_text))
     elif stale.is_file() or stale.is_symlink():
         stale.unlink()  # an earlier run's counterexample would contradict this verdict
     return paths

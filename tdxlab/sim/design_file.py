@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tdxlab.files import write_atomic
 from tdxlab.owners import Owner
 from tdxlab.sim.declared import Copy, DesignSpec, ExtraPage, Home, Rule, SpecError, build
 from tdxlab.sim.designs import Design
@@ -255,7 +256,7 @@ def dump_design_file(spec: DesignSpec) -> str:
 
 def save_design_file(spec: DesignSpec, path: str | Path) -> None:
     """Write ``spec`` as a design file."""
-    Path(path).write_text(dump_design_file(spec), encoding="utf-8")
+    write_atomic(path, dump_design_file(spec))
 
 
 #: The design files shipped with tdxlab (``tdxlab/designs/*.toml``), by file stem.

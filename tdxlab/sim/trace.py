@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tdxlab.files import write_atomic
 from tdxlab.sim.events import Event, TraceError, decode_line, event_from_json
 from tdxlab.sim.model import DEFAULT_LOWER_VTLS, check_lower_vtls
 
@@ -192,4 +193,4 @@ def dump_trace(events: Iterable[Event], lower_vtls: int | None = None) -> str:
 
 def save_trace(events: Iterable[Event], path: str | Path, lower_vtls: int | None = None) -> None:
     """Write events to ``path`` as JSON Lines."""
-    Path(path).write_text(dump_trace(events, lower_vtls), encoding="utf-8")
+    write_atomic(path, dump_trace(events, lower_vtls))
