@@ -76,6 +76,16 @@ CASES = [
     ("interrupt-switch-with-pending-set", [ENABLE, SET0, '{"op": "interrupt", "vp": 0, "vtl": 1}'], 5,
      "never took effect", None),
     ("trailing-pending-set", [RUN, SET0], 4, "never took effect: the trace ends", None),
+    # issue 13: inputs that escaped the handling, oddities once accepted silently
+    ("non-ascii-digits", ['{"op": "set", "vp": 0, "vtl": 0, "reg": "rip", "value": "\u0661\u0662"}'], 3,
+     "is not a number (hex 0x... or decimal, ASCII digits)", None),
+    ("kelvin-sign", ['{"op": "set", "vp": 0, "vtl": 0, "reg": "\u212aernel_gs_base", "value": 1}'], 3,
+     "register names are ASCII", None),
+    ("duplicate-key", ['{"op": "run", "vp": 0, "vp": 1}'], 3, "key 'vp' given twice in one object", None),
+    ("long-integer", ['{"op": "run", "vp": ' + "9" * 5000 + "}"], 3, "integer literal of 5,000 characters",
+     None),
+    ("deep-nesting", ["[" * 1000 + "]" * 1000], 3, "nested too deeply", None),
+    ("two-events-one-line", [RUN + "\x1e" + RUN], 3, "bad JSON: Extra data at column 23", None),
 ]
 
 

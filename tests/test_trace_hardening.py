@@ -105,3 +105,28 @@ def test_a_huge_value_is_echoed_by_its_start_and_length() -> None:
     message = str(info.value)
     assert len(message) < 300 and "10,000,002 characters" in message
     assert "x" * (SHOWN_CHARS + 5) not in message
+
+
+def test_an_empty_trace_is_the_same_error_everywhere(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from tdxlab.widgets.stepper import Stepper
+
+    for text in ("", "\n\n", "# only a comment\n", '{"lower_vtls": 3}\n# and a comment\n'):
+        path = tmp_path / "empty.jsonl"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(TraceError, match="the trace has no events"):
+            parse_trace(text)
+        with pytest.raises(TraceError, match="the trace has no events"):
+            load_trace(path)
+        with pytest.raises(TraceError, match="the trace has no events"):
+            TraceStream(path)
+        assert main(["simulate", "--design", "bank", "--trace", str(path)]) == 2
+        assert "the trace has no events" in capsys.readouterr().err
+        with pytest.raises(ValueError, match="no events"):
+            Stepper("secure_call_round_trip").load_trace(str(path))
+
+
+def test_an_absurd_entry_rate_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cost", "--entries-per-s", "1e308", "--format", "json"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--entries-per-s: 1e308 is outside 0..1e+09" in err

@@ -30,6 +30,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "tdxlab.cli.cost_cmd",
     "tdxlab.cli.simulate_cmd",
     "tdxlab.cli.verify_cmd",
+    "tdxlab.cli.quiz_cmd",
 )
 
 

@@ -46,7 +46,7 @@ from tdxlab.cost.constants import (
     unverified_names,
 )
 from tdxlab.cost.sensitivity import sensitivity, sensitivity_questions
-from tdxlab.cost.sweep import break_evens, sweep
+from tdxlab.cost.sweep import MAX_ENTRIES_PER_S, break_evens, sweep
 from tdxlab.cost.timemodel import DEFAULT_EVICTED_KIB, MAX_EVICTED_KIB
 from tdxlab.sim.design_file import load_design_file
 from tdxlab.sim.designs import DESIGNS, Design, get_design
@@ -85,7 +85,7 @@ def register(sub: Any) -> None:
     p.add_argument("--switch-fraction", default="0,0.5,1",
                    help="comma-separated fractions of entries preceded by a VTL switch (default 0,0.5,1)")
     p.add_argument("--entries-per-s", default="10000",
-                   help="comma-separated entry rates per VP, for cpu_share (default 10000)")
+                   help="comma-separated entry rates per VP, for cpu_share (default 10000; at most 1e9)")
     add_constant_args(p)
     p.add_argument("--format", default="text", help="text (default), csv or json")
     p.add_argument("--constants", action="store_true", dest="show_constants",
@@ -182,7 +182,7 @@ def _cost(args: argparse.Namespace) -> int:
     evicted = float_list("--evicted-kib", args.evicted_kib, 0.0, MAX_EVICTED_KIB)
     lower = _lower_vtls(args.lower_vtls)
     fractions = float_list("--switch-fraction", args.switch_fraction, 0.0, 1.0)
-    rates = float_list("--entries-per-s", args.entries_per_s, 0.0)
+    rates = float_list("--entries-per-s", args.entries_per_s, 0.0, MAX_ENTRIES_PER_S)
     frame = sweep(designs, vps, rates, fractions, constants, vtls=lower, evicted_kib=evicted)
     frame = frame.sort_values(["lower_vtls", "evicted_kib", "vps", "switch_fraction", "entries_per_s"],
                               kind="stable")

@@ -38,6 +38,9 @@ from tdxlab.sim.designs import DESIGNS, Design
 DEFAULT_VPS: tuple[int, ...] = (1, 64, 4096)
 DEFAULT_EVICTED: tuple[float, ...] = EVICTED_AXIS
 DEFAULT_RATES: tuple[float, ...] = (1e4, 1e5)
+#: The highest entry rate a sweep takes: one entry per nanosecond (above it ``cpu_share`` overflows
+#: into meaninglessness long before a float does).
+MAX_ENTRIES_PER_S = 1e9
 DEFAULT_FRACTIONS: tuple[float, ...] = tuple(float(x) for x in np.round(np.linspace(0.0, 1.0, 11), 2))
 
 #: Columns of :func:`sweep`, in order.
@@ -116,7 +119,7 @@ def evaluate(
         raise ValueError("constants: give at least one set")
     vp_arr = _axis("vps", [check_vps(v) for v in vps], 1)
     ev_arr = _axis("evicted_kib", [check_evicted(e) for e in evicted_kib], 0)
-    rates = _axis("entries_per_s", entries_per_s, 0)
+    rates = _axis("entries_per_s", entries_per_s, 0, MAX_ENTRIES_PER_S)
     fracs = _axis("switch_fraction", switch_fraction, 0, 1)
     nd, nc, nv, ne, nr, nf = len(costs), len(consts), len(vp_arr), len(ev_arr), len(rates), len(fracs)
     di = np.arange(nd).reshape(nd, 1, 1, 1, 1, 1)
@@ -411,6 +414,7 @@ __all__ = [
     "DEFAULT_FRACTIONS",
     "DEFAULT_RATES",
     "DEFAULT_VPS",
+    "MAX_ENTRIES_PER_S",
     "BreakEven",
     "Grid",
     "break_even",

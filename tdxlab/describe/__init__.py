@@ -16,7 +16,8 @@ The package is organised by topic, one module each; add new wording to the match
 * :mod:`.compare` — the design comparison's column meanings and verdict lines;
 * :mod:`.pahole` — the pahole-style text view of a layout (``tdxlab layout NAME``);
 * :mod:`.costs` — the cost model's parts, constants, break-evens and captions;
-* :mod:`.views` — sentences only the views show (banners, captions).
+* :mod:`.views` — sentences only the views show (banners, captions);
+* :mod:`.quiz` — the questions, answers and explanations of ``tdxlab quiz``.
 
 Every function takes data objects and returns text: none of them runs the model.
 Phrase tables are keyed by enums and checked for completeness when the package is
@@ -37,6 +38,8 @@ from tdxlab.describe.costs import *  # noqa: F403
 from tdxlab.describe.costs import __all__ as _costs
 from tdxlab.describe.pahole import *  # noqa: F403
 from tdxlab.describe.pahole import __all__ as _pahole
+from tdxlab.describe.quiz import *  # noqa: F403
+from tdxlab.describe.quiz import __all__ as _quiz
 from tdxlab.describe.review import *  # noqa: F403
 from tdxlab.describe.review import __all__ as _review
 from tdxlab.describe.simulation import *  # noqa: F403
@@ -44,4 +47,4 @@ from tdxlab.describe.simulation import __all__ as _simulation
 from tdxlab.describe.views import *  # noqa: F403
 from tdxlab.describe.views import __all__ as _views
 
-__all__ = [*_basics, *_simulation, *_compare, *_pahole, *_costs, *_views, *_review]
+__all__ = [*_basics, *_simulation, *_compare, *_pahole, *_costs, *_views, *_review, *_quiz]

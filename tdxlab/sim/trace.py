@@ -9,7 +9,7 @@ properties; today one: ``{"lower_vtls": 3}`` (2 or 3, default 2).  The parsed tr
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,9 @@ from tdxlab.sim.model import DEFAULT_LOWER_VTLS, check_lower_vtls
 
 #: Keys a header object may hold.
 HEADER_KEYS = ("lower_vtls",)
+#: Why a trace with nothing to run is rejected: the same answer from every reader (the CLI, the
+#: Stepper, the comparison), rather than "nothing found" from one and an error from another.
+NO_EVENTS = "the trace has no events (only blank lines, comments or a header)"
 
 
 class Trace(list[Event]):
@@ -85,7 +88,7 @@ def _decoded(lines: Iterable[bytes]) -> Iterator[str]:
         yield text[:-1] if text.endswith("\n") else text
 
 
-def _objects(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
+def _objects(lines: Iterable[str]) -> Generator[tuple[int, Any], None, None]:
     """(line number, decoded JSON) of every line that is neither blank nor a ``#`` comment.
 
     The one line loop both readers share: :func:`parse_trace` over a string's lines and
@@ -116,6 +119,8 @@ def parse_trace(text: str, lower_vtls: int | None = None) -> Trace:
             count, declared = header, True
         break
     events.extend(event_from_json(obj, number, count) for number, obj in objects)
+    if not events:
+        raise TraceError(NO_EVENTS)
     return Trace(events, count, declared)
 
 
@@ -134,11 +139,18 @@ class TraceStream:
         self.lower_vtls = self.asked if self.asked is not None else DEFAULT_LOWER_VTLS
         self._header_line: int | None = None
         with self._naming():
-            for number, obj in _objects(self._lines()):
-                header = _header(obj, number, self.asked)
-                if header is not None:
-                    self.lower_vtls, self._header_line = header, number
-                break
+            objects = _objects(self._lines())
+            try:
+                first = next(objects, None)
+                if first is not None:
+                    header = _header(first[1], first[0], self.asked)
+                    if header is not None:
+                        self.lower_vtls, self._header_line = header, first[0]
+                        first = next(objects, None)
+            finally:
+                objects.close()  # the file: iterating opens it again
+            if first is None:
+                raise TraceError(NO_EVENTS, source=str(self.path))
 
     def _lines(self) -> Iterator[str]:
         try:
