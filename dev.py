@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The commands of tdxlab's private environment: ``python3 dev.py lab``, ``test`` and ``regen``.
+"""The commands of tdxlab's private environment: ``python3 dev.py lab``, ``test``, ``regen`` and ``site``.
 
 Why a script and not a Makefile or tox: the only thing a fresh machine is guaranteed to
 have is Python 3.11+, so this file uses the standard library alone. It owns a private
@@ -19,6 +19,11 @@ virtual environment in ``.venv`` next to it and never touches the system Python.
           ``docs/`` (``docs/generate.py --write``) and the golden figures the figure tests
           compare against (``tests/golden/regen.py``, when present). Tests never write these
           files; they only check that the committed ones are up to date. Review the diff.
+``site``  creates/updates ``.venv`` like ``lab`` (nbconvert and nbclient come with JupyterLab),
+          then runs ``docs/build_site.py``: every notebook executed in a fresh kernel (one per
+          core at a time), rendered to self-contained HTML with widgets as static snapshots,
+          and an ``index.html`` in notebook order, all written to ``site/`` (git-ignored). It
+          needs no network. Extra arguments go to the builder (``--out DIR``, ``--jobs N``).
 
 Re-running is cheap: ``pip install`` is skipped while ``pyproject.toml`` is unchanged since
 the last install (its hash is kept in ``.venv``), and chromium is only installed when absent.
@@ -57,6 +62,8 @@ REGENERATORS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("docs/generate.py", ("--write",)),
     ("tests/golden/regen.py", ()),
 )
+#: The static-site builder ``site`` runs (a script, like the generators: dev.py stays stdlib-only).
+SITE_BUILDER = "docs/build_site.py"
 
 
 class StepFailed(Exception):
@@ -328,15 +335,30 @@ def cmd_lab(lab_args: Sequence[str]) -> int:
     return 0  # pragma: no cover - execve does not return
 
 
+def cmd_site(site_args: Sequence[str]) -> int:
+    """Set up ``.venv`` with the runtime dependencies and build the static site into ``site/``."""
+    timer = Timer(durations=[])
+    try:
+        timer.step("venv", ensure_venv)
+        timer.step("install", lambda: ensure_installed(frozenset()))
+        timer.step("site", lambda: run("site", [str(VENV_PYTHON), SITE_BUILDER, *site_args],
+                                       env=venv_env()))
+    except StepFailed as exc:
+        print(f"dev.py site: {exc}", file=sys.stderr, flush=True)
+        return exc.code
+    say(f"open {ROOT / 'site' / 'index.html'} in a browser (it reads offline)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse ``lab``/``test``/``regen`` and run it; return the exit code."""
+    """Parse ``lab``/``test``/``regen``/``site`` and run it; return the exit code."""
     parser = argparse.ArgumentParser(
         prog="python3 dev.py",
         description="Set up and use tdxlab's private .venv.",
         epilog="lab: extra arguments go to `jupyter lab`; test: extra arguments go to pytest; "
-        "regen takes none.",
+        "regen takes none; site: extra arguments go to docs/build_site.py (--out DIR, --jobs N).",
     )
-    parser.add_argument("command", choices=("lab", "test", "regen"), help="what to do")
+    parser.add_argument("command", choices=("lab", "test", "regen", "site"), help="what to do")
     parser.add_argument("rest", nargs=argparse.REMAINDER, help="passed through (see below)")
     args = parser.parse_args(argv)
     if sys.version_info < MIN_PYTHON:
@@ -347,6 +369,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "lab":
             return cmd_lab(args.rest)
+        if args.command == "site":
+            return cmd_site(args.rest)
         if args.command == "regen":
             if args.rest:
                 print(f"dev.py regen: takes no arguments, got {' '.join(args.rest)}", file=sys.stderr)

@@ -239,7 +239,7 @@ def test_dev_py_help_names_its_commands() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "{lab,test,regen}" in done.stdout
+    assert "{lab,test,regen,site}" in done.stdout
 
 
 def test_dev_py_regen_takes_no_arguments() -> None:

@@ -322,6 +322,11 @@ def exercise_feedback(answer: object, expected: object, what: str = "") -> str:
     return f"Not quite: {answer!r} is not it{kind}. Look again and try once more."
 
 
+#: Above a widget's static snapshot (the static site, any viewer without a kernel).
+SNAPSHOT_NOTE = "Static snapshot of the widget: open the notebook in JupyterLab to use its controls."
+#: In a snapshot, where a part of the widget is only drawn once it is opened.
+SNAPSHOT_EMPTY_PART = "Not drawn in this snapshot: the widget draws it when it is opened."
+
 #: Under a design loaded from a file once registers were moved: how the moves combine with the file.
 DESIGN_FILE_MOVED = ("Registers moved since loading apply on top of the file's rules; moving them back "
                      "restores the file's design.")
@@ -364,6 +369,8 @@ __all__ = [
     "PICKER_HELP",
     "PRESS_STEP",
     "SCENARIO_TABLE_CAPTION",
+    "SNAPSHOT_EMPTY_PART",
+    "SNAPSHOT_NOTE",
     "VP_CHIPS_LEGEND",
     "banner_groups",
     "banner_lines",

@@ -26,6 +26,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 import traitlets
 
 from tdxlab.render.stepper_views import error_html
+from tdxlab.widgets.snapshot import with_snapshot
 
 
 class WidgetUI:
@@ -171,13 +172,20 @@ class WidgetModel(traitlets.HasTraits, Generic[U]):
 
     @property
     def widget(self) -> Any:
-        """The ipywidgets UI (built on first use; ipywidgets is imported only then)."""
+        """The ipywidgets UI (built on first use; ipywidgets is imported only then).
+
+        Displayed, it carries a static snapshot of itself (``text/html``, taken at display
+        time) beside the widget view: JupyterLab shows the live view, while a notebook
+        rendered without a kernel (``python3 dev.py site``, nbconvert) shows the snapshot.
+        See :mod:`tdxlab.widgets.snapshot`.
+        """
         if self._ui is None:
             self._ui = self._build_ui()
+            with_snapshot(self._ui.root)
         return self._ui.root
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        """Show the interactive widget when the object is the value of a notebook cell."""
+        """Show the interactive widget (and its static snapshot) when the object is a cell's value."""
         return self.widget._repr_mimebundle_(**kwargs)
 
     def _changed(self) -> None:
