@@ -62,7 +62,8 @@ _ALL = (
         "secure_call_round_trip",
         "Secure-call round trip: VTL 0 -> VTL 1 -> VTL 0",
         "VTL 0 leaves its own RIP, RSP, RFLAGS and syscall MSRs (KERNEL_GS_BASE, STAR, LSTAR, "
-        "SFMASK, TSC_AUX, XSS) and some shared registers, then calls VTL 1 with HvCallVtlCall. "
+        "SFMASK, TSC_AUX: TLFS private; XSS: OpenVMM private, the TLFS does not name it) and some "
+        "shared registers, then calls VTL 1 with HvCallVtlCall. "
         "VTL 1 runs with different values for the same private registers and leaves results in "
         "shared ones (R8, CR2, XMM0), then returns with HvCallVtlReturn (not fast: VTL 0's RAX and RCX "
         "come back from VTL 1's VP VTL control page). When VTL 0 runs again "
