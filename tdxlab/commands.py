@@ -10,6 +10,7 @@ The ``tdxlab`` script and ``python -m tdxlab`` run :func:`main`.
 from __future__ import annotations
 
 import argparse
+import traceback
 from collections.abc import Sequence
 
 from tdxlab import cli
@@ -25,5 +26,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``tdxlab``; the exit code follows :func:`tdxlab.cli.main`."""
-    return cli.main(argv, HIGHER)
+    """Run ``tdxlab``; the exit code follows :func:`tdxlab.cli.main` (:data:`tdxlab.cli.EXIT_CODES`).
+
+    This is the process entry point (the ``tdxlab`` script, ``python -m tdxlab``).  Under
+    ``--debug`` :func:`tdxlab.cli.main` lets the exception propagate; here its traceback is
+    printed and the contract's code returned, where Python itself would exit 1 — the code
+    for findings — so even a debug run in CI never reads a crash as a finding.
+    """
+    try:
+        return cli.main(argv, HIGHER)
+    except (Exception, KeyboardInterrupt) as exc:  # only under --debug: cli.main handles the rest
+        traceback.print_exc()
+        return cli.exit_code(exc)

@@ -83,18 +83,18 @@ def test_simulate_json(capsys: pytest.CaptureFixture[str], design: str) -> None:
         up, down = rips
         assert {"kind", "severity", "step", "vp", "vtl", "reg", "access", "expected", "found", "source_vtl",
                 "cause", "cause_step", "line"} == set(down)
-        # VTL 1 entered with VTL 0's RIP (left by the run at step 14, line 24): a lower VTL steers it
+        # VTL 1 entered with VTL 0's RIP (left by the run at step 14, line 25): a lower VTL steers it
         assert (up["kind"], up["severity"], up["step"], up["vp"], up["vtl"]) == (
             "integrity", "high", 28, 0, 1)
         assert (up["expected"], up["found"], up["source_vtl"]) == ("0x0", "0xfffff80000401000", 0)
-        assert up["access"] == "entry" and up["cause_step"] == 14 and up["line"] == 24
-        # VTL 0 re-entered with VTL 1's RIP (left by the run at step 28, line 43): a secret leaks down
+        assert up["access"] == "entry" and up["cause_step"] == 14 and up["line"] == 25
+        # VTL 0 re-entered with VTL 1's RIP (left by the run at step 28, line 44): a secret leaks down
         assert (down["kind"], down["severity"], down["step"], down["vp"], down["vtl"]) == (
             "disclosure", "medium", 30, 0, 0)
         assert (down["expected"], down["found"]) == ("0xfffff80000401000", "0xfffff80040801000")
         assert down["source_vtl"] == 1 and down["access"] == "entry"
         assert down["cause"] == {"op": "run", "vp": 0}
-        assert down["cause_step"] == 28 and down["line"] == 43
+        assert down["cause_step"] == 28 and down["line"] == 44
     else:
         assert doc["findings"] == []
         assert doc["severity_counts"] == {"high": 0, "medium": 0, "low": 0}

@@ -193,7 +193,7 @@ def test_verdicts_one_line_per_design() -> None:
                                "integrity, ")
     # the worst finding: the most severe kind (integrity, high: the 9 at step 28), then the earliest
     # step, then the register name (kernel_gs_base sorts first of the 9); VTL 1 found VTL 0's value,
-    # left by VTL 0's run at step 14 (line 24 of the scenario)
+    # left by VTL 0's run at step 14 (line 25 of the scenario)
     assert "(expected 0x0, found 0xfffff80000b00000, VTL 0's value); value left by step 14 " in lines[0]
     for design, line in zip(["bank", "split", "snp"], lines[1:], strict=True):
         assert line.startswith(f"{design}: isolation holds on this trace; ")

@@ -1,7 +1,13 @@
 """``tdxlab simulate``, ``tdxlab check`` and ``tdxlab scenarios``: the simulation from the shell.
 
 Exit codes follow the CLI convention: 0 when isolation holds (no finding, no
-counterexample), 1 when it does not, 2 for bad input.  Every argument is validated
+counterexample), 1 when it does not, 2 for bad input.
+
+``simulate`` keeps memory bounded on a trace of any length: unless the step view is asked
+for (``--steps``, the default for a built-in scenario), it streams the trace file one line at
+a time through the compiled engine (:class:`tdxlab.sim.fast.FastSimulation`), records no step,
+counts every finding and keeps the first ``--max-findings`` of them as objects.  A design the
+compiler cannot take runs on the reference engine without its step history.  Every argument is validated
 here rather than by ``argparse`` ``choices``/``type`` so that a mistake is reported as
 one line naming what and where, like every other error of the kit.
 """
@@ -10,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from tdxlab import describe
@@ -21,10 +28,11 @@ from tdxlab.sim.checker import Severity, by_severity
 from tdxlab.sim.design_file import load_design_file
 from tdxlab.sim.designs import DESIGNS, Design, get_design
 from tdxlab.sim.events import Event, TraceError
+from tdxlab.sim.fast import FastSimulation, NotCompilable
 from tdxlab.sim.machine import SimResult, Simulation
-from tdxlab.sim.model import check_modelled
+from tdxlab.sim.model import MAX_VPS, check_modelled, check_vps
 from tdxlab.sim.search import DEFAULT_BUDGET, SearchResult, find_counterexample
-from tdxlab.sim.trace import dump_trace, load_trace, lower_vtls_of
+from tdxlab.sim.trace import TraceStream, dump_trace, load_trace, lower_vtls_of
 
 
 def register(sub: Any) -> None:
@@ -44,6 +52,12 @@ def register(sub: Any) -> None:
     p.add_argument("--lower-vtls", help="lower VTLs in the partition, 2 or 3 (default: the trace's "
                    "header, else 2)")
     p.add_argument("--format", default="text", help="text (default) or json")
+    p.add_argument("--steps", action=argparse.BooleanOptionalAction, default=None,
+                   help="print every step (default for --scenario); without it a --trace file is "
+                   "streamed in bounded memory and only the findings are reported")
+    p.add_argument("--max-findings", default=str(DEFAULT_SHOWN),
+                   help=f"findings kept and shown when not stepping (default {DEFAULT_SHOWN}; the rest are "
+                   f"counted; at most {MAX_SHOWN:,})")
     variant_args(p)
     p.set_defaults(func=_simulate)
 
@@ -56,7 +70,8 @@ def register(sub: Any) -> None:
     )
     c.add_argument("--design", help=f"page design: {designs}")
     c.add_argument("--search", default=str(DEFAULT_BUDGET),
-                   help=f"hypothesis example budget (default {DEFAULT_BUDGET}; 0 = breadth-first only)")
+                   help=f"hypothesis example budget (default {DEFAULT_BUDGET}; 0 = breadth-first only; at "
+                   "most 100,000)")
     c.add_argument("--seed", default="0", help="random seed (default 0); the search is deterministic")
     c.add_argument("--lower-vtls", help="lower VTLs in the partition searched, 2 (default) or 3")
     variant_args(c)
@@ -124,30 +139,95 @@ def _events(args: argparse.Namespace) -> tuple[list[Event], str]:
     return load_trace(args.trace, lower), str(args.trace)
 
 
-def run_trace(design: Design, events: list[Event], vps: int | None, source: str) -> SimResult:
+def run_trace(design: Design, events: list[Event], vps: int | None, source: str, *,
+              record: bool = True) -> SimResult:
     """Simulate ``events``; impossible events raise a :class:`TraceError` naming ``source`` and the line.
 
     The partition has as many lower VTLs as the trace declares (header or ``--lower-vtls``).
     """
     needed = max((e.vp for e in events), default=0) + 1
-    sim = Simulation(design, needed if vps is None else vps, lower_vtls=lower_vtls_of(events))
+    sim = Simulation(design, needed if vps is None else vps, lower_vtls=lower_vtls_of(events), record=record)
     try:
         return sim.run(progress(events))  # a bar on a terminal for traces over 100k events
     except TraceError as exc:
         raise TraceError(exc.reason, exc.line, source) from None
 
 
+#: The largest hypothesis budget ``check --search`` takes (a bounded run; ``verify`` is complete).
+MAX_SEARCH = 100_000
+#: Findings kept and shown by default when not stepping, and the most ``--max-findings`` takes.
+DEFAULT_SHOWN = 100
+MAX_SHOWN = 1_000_000
+
+
+def _vps(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    try:
+        return check_vps(positive_int("--vps", raw), "--vps")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _simulate(args: argparse.Namespace) -> int:
     fmt = one_of("--format", args.format, FORMATS)
     design = design_of(args)
-    vps = None if args.vps is None else positive_int("--vps", args.vps)
-    events, source = _events(args)
-    result = run_trace(design, events, vps, source)
-    if fmt == "json":
-        print(json.dumps(result_json(result, source), indent=1))
+    vps = _vps(args.vps)
+    keep = int_at_least("--max-findings", args.max_findings, 0)
+    if keep > MAX_SHOWN:
+        raise UsageError(f"--max-findings: at most {MAX_SHOWN:,}, got {keep:,}")
+    if (args.scenario is None) == (args.trace is None):
+        raise UsageError("give exactly one of --scenario NAME or --trace FILE")
+    steps = args.steps if args.steps is not None else args.scenario is not None
+    if steps:
+        events, source = _events(args)
+        result = run_trace(design, events, vps, source)
+        if fmt == "json":
+            print(json.dumps(result_json(result, source), indent=1))
+        else:
+            print(describe.simulation_report(result, source))
+        return 1 if result.violations else 0
+    return _stream(args, design, vps, keep, fmt)
+
+
+def _stream(args: argparse.Namespace, design: Design, vps: int | None, keep: int, fmt: str) -> int:
+    """The bounded-memory run: no step recorded, every finding counted, the first ``keep`` kept."""
+    lower = lower_vtls_arg(args.lower_vtls)
+    if args.scenario is not None:
+        scenario_events = get_scenario(args.scenario).events(lower)
+        events: Iterable[Event] = scenario_events
+        source, lower_vtls = f"scenario {args.scenario}", lower_vtls_of(scenario_events)
     else:
-        print(describe.simulation_report(result, source))
-    return 1 if result.violations else 0
+        stream = TraceStream(args.trace, lower)
+        events, source, lower_vtls = stream, str(args.trace), stream.lower_vtls
+    try:
+        fast = FastSimulation(design, vps or MAX_VPS, lower_vtls=lower_vtls, keep=keep)
+    except NotCompilable:
+        listed = list(events)
+        result = run_trace(design, listed, vps, source, record=False)
+        counts = dict.fromkeys(Severity, 0)
+        for v in result.violations:
+            counts[v.severity] += 1
+        shown, total_events, used = result.violations[:keep], result.events, result.vps
+    else:
+        try:
+            run = fast.run(events)
+        except TraceError as exc:
+            raise TraceError(exc.reason, exc.line, source) from None
+        counts, shown, total_events = run.severity_counts(), run.kept, run.events
+        used = vps if vps is not None else sum(v is not None for v in fast.vps)
+    total = sum(counts.values())
+    if fmt == "json":
+        print(json.dumps({
+            "design": design.key, "title": design.title, "source": source, "vps": used,
+            "lower_vtls": lower_vtls, "events": total_events,
+            "severity_counts": {s.value: counts[s] for s in Severity},
+            "findings_total": total, "findings_not_shown": total - len(shown),
+            "findings": [v.to_json() for v in by_severity(shown)],
+        }, indent=1))
+    else:
+        print(describe.simulation_summary(design, source, total_events, used, lower_vtls, counts, shown))
+    return 1 if total else 0
 
 
 def result_json(result: SimResult, source: str) -> dict[str, Any]:
@@ -181,6 +261,10 @@ def result_json(result: SimResult, source: str) -> dict[str, Any]:
 def _check(args: argparse.Namespace) -> int:
     design = design_of(args)
     budget = int_at_least("--search", args.search, 0)
+    if budget > MAX_SEARCH:
+        raise UsageError(f"--search: at most {MAX_SEARCH:,} examples (the breadth-first part is complete "
+                         "to six events already; tdxlab verify proves a design for every length), "
+                         f"got {budget:,}")
     seed = int_at_least("--seed", args.seed, 0)
     lower = lower_vtls_arg(args.lower_vtls)
     result = find_counterexample(design, budget=budget, seed=seed, lower_vtls=lower or 2)

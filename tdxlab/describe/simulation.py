@@ -13,6 +13,7 @@ from tdxlab.sim.events import Op, StepOutcome
 if TYPE_CHECKING:
     from tdxlab.scenarios import Scenario
     from tdxlab.sim.checker import Violation
+    from tdxlab.sim.designs import Design
     from tdxlab.sim.events import Event
     from tdxlab.sim.machine import SimResult, StepRecord
     from tdxlab.sim.search import SearchResult
@@ -133,6 +134,30 @@ def simulation_report(result: SimResult, source: str) -> str:
     return "\n".join(lines)
 
 
+def simulation_summary(design: Design, source: str, events: int, vps: int, lower_vtls: int,
+                       counts: dict[Severity, int], shown: Sequence[Violation]) -> str:
+    """``tdxlab simulate``'s text without the step view: the run in two lines, then the findings.
+
+    ``counts`` holds every finding by severity; ``shown`` the first ones kept (most severe first
+    here), so a run of ten million events reports its totals and a readable sample.
+    """
+    total = sum(counts.values())
+    lines = [f"design {design.key}: {design.title}",
+             f"trace: {source} ({events:,} events, {plural(vps, 'VP')}, {lower_vtls} lower VTLs)", ""]
+    if total:
+        counted = ", ".join(f"{n:,} {s.value}" for s, n in counts.items() if n)
+        lines.append(f"== {plural(total, 'isolation finding')}: {counted}; most severe first ==")
+        lines += [f"  {describe_violation(v)}" for v in by_severity(list(shown))]
+        if total > len(shown):
+            lines.append(f"  ... and {total - len(shown):,} more not shown (the first {len(shown):,} "
+                         "found are; --max-findings N shows more, --steps shows every step)")
+    else:
+        lines.append("== no isolation finding: every entered VTL and every paravisor read observed what "
+                     "the TLFS promises, as "
+                     f"OpenVMM classifies each register on {design.platform.name} ==")
+    return "\n".join(lines)
+
+
 def severity_counts(found: Sequence[Violation]) -> str:
     """Findings counted by severity, most severe first: ``9 high, 9 medium`` (or ``none``)."""
     parts = [f"{n} {s.value}" for s in Severity if (n := sum(v.severity is s for v in found))]
@@ -208,6 +233,7 @@ __all__ = [
     "search_summary",
     "severity_counts",
     "simulation_report",
+    "simulation_summary",
     "step_note",
     "verify_summary",
 ]

@@ -4,7 +4,7 @@ Lives in the rendering layer because the report draws its charts; the compositio
 :mod:`tdxlab.commands` adds it to the CLI.  Matplotlib and the model are imported inside the
 handler, so building the parser stays free of plotting libraries.  Exit codes: 0 report
 written (whatever the verdict), 1 with ``--expect safe`` when the proposal is not verified,
-2 bad input (docs/review.md).
+2 bad input, 3 internal error (docs/review.md; the contract is :data:`tdxlab.cli.EXIT_CODES`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def register(sub: Any) -> None:
         description="Verify a design completely, replay its counterexample, cost it against baselines "
         "and write DIR/report.html (self-contained), DIR/report.md with SVG charts, DIR/costs.csv and, "
         "when one exists, DIR/counterexample.jsonl. Exit 0 written, 1 with --expect safe when not "
-        "verified, 2 bad input.")
+        "verified, 2 bad input, 3 internal error.")
     p.add_argument("--design", help="a registered design or named variant (or use --design-file)")
     variant_args(p)
     p.add_argument("--against", default="bank", help="comma-separated baseline designs (default bank)")

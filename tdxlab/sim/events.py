@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from tdxlab.sim.model import DEFAULT_LOWER_VTLS, check_modelled, width_of
+from tdxlab.sim.model import DEFAULT_LOWER_VTLS, MAX_VPS, check_modelled, width_of
 
 
 class Op(Enum):
@@ -227,6 +227,9 @@ def event_from_json(obj: Any, line: int | None = None, lower_vtls: int = DEFAULT
     vp = _int(obj, "vp", line)
     if vp < 0:
         raise TraceError(f"vp must be >= 0, got {vp}", line)
+    if vp >= MAX_VPS:
+        raise TraceError(f"vp must be below {MAX_VPS:,} (the most VPs a partition may have), "
+                         f"got {vp:,}", line)
     vtl = check_vtl(_int(obj, "vtl", line), lower_vtls, line) if "vtl" in obj else None
     if op is Op.ENABLE_VTL and vtl == 0:
         raise TraceError("enable_vtl: VTL 0 is always enabled; only a higher VTL can be enabled", line)

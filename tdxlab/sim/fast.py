@@ -45,7 +45,7 @@ from tdxlab.sim.model import (
     MODELLED,
     arch_owner,
     check_lower_vtls,
-    positive_count,
+    check_vps,
     reset_value,
 )
 from tdxlab.sim.trace import lower_vtls_of
@@ -558,7 +558,7 @@ class FastSimulation:
         ``history``: keep a :class:`FastStep` per event (the touched VP's values and truth),
         from which each step's pages and truth are made on demand.
         """
-        self.vp_count = positive_count(vps)
+        self.vp_count = check_vps(vps)
         self.compiled = compile_design(design, lower_vtls)
         self.design = self.compiled.design
         self.lower_vtls = self.compiled.lower_vtls

@@ -32,7 +32,7 @@ from tdxlab.sim.model import (
     MODELLED,
     arch_owner,
     check_lower_vtls,
-    positive_count,
+    check_vps,
     reset_value,
     width_of,
 )
@@ -223,7 +223,7 @@ class Simulation:
     def __init__(self, design: str | Design, vps: int = 1, *, record: bool = True,
                  lower_vtls: int = DEFAULT_LOWER_VTLS) -> None:
         """Create the VPs and write their reset state through the design."""
-        positive_count(vps)
+        check_vps(vps)
         self.lower_vtls = check_lower_vtls(lower_vtls)
         self.design = get_design(design)
         self.record = record

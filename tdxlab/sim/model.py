@@ -113,6 +113,19 @@ def width_of(reg: str) -> int:
     return _WIDTHS[reg]
 
 
+#: The most VPs a partition may have, and so the highest VP index plus one (docs/trace-format.md):
+#: Hyper-V's own limit is of this order, and every VP costs the reference engine about 37 KB.
+MAX_VPS = 4096
+
+
+def check_vps(value: object, name: str = "vps") -> int:
+    """A VP count: a positive integer up to :data:`MAX_VPS`, or a one-line error naming it."""
+    n = positive_count(value, name)
+    if n > MAX_VPS:
+        raise ValueError(f"{name} must be at most {MAX_VPS:,}, got {n:,}")
+    return n
+
+
 def positive_count(value: object, name: str = "vps") -> int:
     """A count from user input (VPs, repeats) as an int, or a one-line error naming it.
 

@@ -9,10 +9,11 @@ properties; today one: ``{"lower_vtls": 3}`` (2 or 3, default 2).  The parsed tr
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from tdxlab.files import write_atomic
 from tdxlab.sim.events import Event, TraceError, decode_line, event_from_json
@@ -62,6 +63,40 @@ def _header(obj: Any, line: int, asked: int | None) -> int | None:
     if asked is not None and count != asked:
         raise TraceError(f"header declares lower_vtls {count} but {asked} was asked for", line)
     return count
+
+
+#: The longest line a trace may have: an event is a small flat object; a longer line (``/dev/zero``
+#: has no line end at all) is refused before it is held in memory.
+MAX_LINE_BYTES = 1 << 20
+#: The largest trace :func:`load_trace` reads whole (the Stepper and the comparison keep every step);
+#: ``tdxlab simulate`` streams a file of any size one line at a time.
+MAX_LOAD_BYTES = 64 << 20
+
+
+def regular_file(path: Path) -> Path:
+    """``path`` if it is a regular file; a FIFO, device or directory could block or never end."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise TraceError(f"cannot read trace {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise TraceError(f"cannot read trace {path}: not a regular file (a FIFO, device or directory "
+                         "could block or never end)")
+    return path
+
+
+def _bounded_lines(f: BinaryIO) -> Iterator[bytes]:
+    """A binary file's lines, each refused once it passes :data:`MAX_LINE_BYTES` (never held whole)."""
+    number = 0
+    while True:
+        line = f.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_BYTES and not (len(line) == MAX_LINE_BYTES + 1 and line.endswith(b"\n")):
+            raise TraceError(f"line longer than {MAX_LINE_BYTES // (1 << 20)} MiB (an event is one small "
+                             "object)", number)
+        yield line
 
 
 #: JSON's own whitespace: what may surround an event on its line (``str.strip`` would also take
@@ -154,8 +189,8 @@ class TraceStream:
 
     def _lines(self) -> Iterator[str]:
         try:
-            with self.path.open("rb") as f:  # binary: lines end at b"\n" only, decoded one by one
-                for text in _decoded(f):
+            with regular_file(self.path).open("rb") as f:  # binary: lines end at b"\n" only
+                for text in _decoded(_bounded_lines(f)):
                     yield text[:-1] if text.endswith("\r") else text
         except OSError as exc:
             raise TraceError(f"cannot read trace {self.path}: {exc.strerror}") from None
@@ -180,13 +215,23 @@ class TraceStream:
 
 def load_trace(path: str | Path, lower_vtls: int | None = None) -> Trace:
     """Read a trace file; errors name the file and the line."""
-    p = Path(path)
+    p = regular_file(Path(path))
+    size = p.stat().st_size
+    if size > MAX_LOAD_BYTES:
+        raise TraceError(f"trace {p} is {size / (1 << 20):,.0f} MiB; at most {MAX_LOAD_BYTES >> 20} MiB is "
+                         "loaded whole (tdxlab simulate streams a trace of any size)")
     try:
-        data = p.read_bytes()
+        with p.open("rb") as f:
+            data = f.read(MAX_LOAD_BYTES + 1)
     except OSError as exc:
         raise TraceError(f"cannot read trace {p}: {exc.strerror}") from None
     try:
-        text = "\n".join(_decoded(data.split(b"\n")))
+        lines = data.split(b"\n")
+        for number, raw in enumerate(lines, start=1):
+            if len(raw) > MAX_LINE_BYTES:
+                raise TraceError(f"line longer than {MAX_LINE_BYTES // (1 << 20)} MiB (an event is one small "
+                                 "object)", number)
+        text = "\n".join(_decoded(lines))
         return parse_trace(text, lower_vtls)
     except TraceError as exc:
         raise TraceError(exc.reason, exc.line, str(p)) from None
