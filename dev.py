@@ -7,7 +7,10 @@ virtual environment in ``.venv`` next to it and never touches the system Python.
 
 ``lab``   creates ``.venv`` if missing, installs tdxlab (editable) with its runtime
           dependencies, and opens JupyterLab on ``notebooks/``. Extra arguments are passed
-          to ``jupyter lab`` unchanged (e.g. ``python3 dev.py lab --port 9999``).
+          to ``jupyter lab`` unchanged (e.g. ``python3 dev.py lab --port 9999``), with one
+          check first: JupyterLab listens on 127.0.0.1 behind its token, and an ``--ip`` that
+          is not a loopback address is refused (exit 2) unless ``--allow-remote`` is given
+          (then a warning says that the token is the only protection). See :func:`lab_args`.
 ``test``  creates/updates ``.venv`` with the ``[test]`` extra, makes sure Debian's
           ``/usr/bin/chromium`` exists (the browser tests drive JupyterLab with it), then
           runs ruff, mypy, ``lint-imports`` (the layer contract of ``docs/architecture.md``,
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import ipaddress
 import json
 import os
 import shutil
@@ -64,6 +68,11 @@ REGENERATORS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 #: The static-site builder ``site`` runs (a script, like the generators: dev.py stays stdlib-only).
 SITE_BUILDER = "docs/build_site.py"
+#: Where ``lab`` makes JupyterLab listen when no ``--ip`` is given.  Passed explicitly, because a
+#: command-line option beats any ``jupyter_server_config.py`` that would open it to the network.
+LAB_IP = "127.0.0.1"
+#: The ``lab`` option that allows a non-loopback ``--ip``; dev.py's own, never passed to Jupyter.
+ALLOW_REMOTE = "--allow-remote"
 
 
 class StepFailed(Exception):
@@ -230,6 +239,78 @@ def ensure_chromium() -> str | None:
     return None
 
 
+# --------------------------------------------------------------------------- lab arguments
+
+
+class LabArgsError(ValueError):
+    """``lab`` arguments that would expose JupyterLab to the network; the message is one line."""
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost``, 127.0.0.0/8 and ``::1``: addresses only this machine can reach."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name, '' or '*' (every interface to Jupyter): not loopback
+        return False
+
+
+def _trait_options(argv: Sequence[str], trait: str) -> list[tuple[str, str]]:
+    """``(option, value)`` for each ``--ip X``, ``--ip=X``, ``--ServerApp.ip=X``... naming ``trait``.
+
+    Jupyter (traitlets) accepts a trait as ``--name`` (an alias such as ``--ip``) or as
+    ``--Class.name`` (``--ServerApp.ip``), each with ``=value`` or the value as the next
+    argument.  Every spelling is matched, so none slips past the check.
+    """
+    found: list[tuple[str, str]] = []
+    i = 0
+    while i < len(argv):
+        key, eq, value = argv[i].partition("=")
+        name = key.lstrip("-")
+        if key.startswith("-") and (name == trait or name.endswith("." + trait)):
+            if not eq:
+                if i + 1 == len(argv):
+                    raise LabArgsError(f"{key} needs a value")
+                i += 1
+                value = argv[i]
+            found.append((key, value))
+        i += 1
+    return found
+
+
+def lab_args(argv: Sequence[str]) -> tuple[list[str], str | None]:
+    """Check ``lab``'s extra arguments: return those for ``jupyter lab`` and a warning, or None.
+
+    JupyterLab runs code for whoever holds its URL, so it listens on :data:`LAB_IP` (behind
+    the random token Jupyter makes) unless an ``--ip`` says otherwise.  An ``--ip`` that is
+    not loopback is refused with :class:`LabArgsError` unless :data:`ALLOW_REMOTE` is given
+    (it is dropped here: Jupyter does not know it).  With it, the warning says that the
+    token is the only protection, and an explicitly empty token is refused.
+    """
+    allow_remote = ALLOW_REMOTE in argv
+    rest = [arg for arg in argv if arg != ALLOW_REMOTE]
+    ips = _trait_options(rest, "ip")
+    remote = [(option, value) for option, value in ips if not is_loopback(value)]
+    warning = None
+    if remote:
+        option, value = remote[0]
+        if not allow_remote:
+            raise LabArgsError(
+                f"refusing {option} {value!r}: not a loopback address (127.x.x.x, ::1, localhost); "
+                f"add {ALLOW_REMOTE} to let other machines reach JupyterLab"
+            )
+        empty = [key for key, token in _trait_options(rest, "token") if not token]
+        if empty:
+            raise LabArgsError(f"refusing {option} {value!r} with an empty {empty[0]}: "
+                               f"anyone who can reach the port could run code on this machine")
+        warning = (f"warning: JupyterLab will listen on {value!r}, not loopback: its token is the "
+                   f"only protection (anyone with the URL and token can run code on this machine)")
+    if not ips:
+        rest.insert(0, f"--ip={LAB_IP}")
+    return rest, warning
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -316,8 +397,13 @@ def cmd_regen() -> int:
     return 0
 
 
-def cmd_lab(lab_args: Sequence[str]) -> int:
-    """Set up ``.venv`` with the runtime dependencies and replace this process with JupyterLab."""
+def cmd_lab(extra: Sequence[str]) -> int:
+    """Check the arguments, set up ``.venv`` with the runtime dependencies and become JupyterLab."""
+    try:  # before the venv and the install, so a refused --ip costs nothing
+        jupyter_args, warning = lab_args(extra)
+    except LabArgsError as exc:
+        print(f"dev.py lab: {exc}", file=sys.stderr, flush=True)
+        return 2
     timer = Timer(durations=[])
     try:
         timer.step("venv", ensure_venv)
@@ -326,10 +412,12 @@ def cmd_lab(lab_args: Sequence[str]) -> int:
         print(f"dev.py lab: {exc}", file=sys.stderr, flush=True)
         return exc.code
     argv = [str(VENV_PYTHON), "-m", "jupyter", "lab", "notebooks/"]
-    if os.geteuid() == 0 and "--allow-root" not in lab_args:
+    if os.geteuid() == 0 and "--allow-root" not in jupyter_args:
         argv.append("--allow-root")  # containers often run as root; Jupyter refuses otherwise
-    argv.extend(lab_args)
+    argv.extend(jupyter_args)
     say("starting: python " + " ".join(argv[1:]))
+    if warning:
+        print(f"dev.py lab: {warning}", file=sys.stderr, flush=True)
     os.chdir(ROOT)
     os.execve(argv[0], argv, venv_env())
     return 0  # pragma: no cover - execve does not return
@@ -355,7 +443,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python3 dev.py",
         description="Set up and use tdxlab's private .venv.",
-        epilog="lab: extra arguments go to `jupyter lab`; test: extra arguments go to pytest; "
+        epilog="lab: extra arguments go to `jupyter lab`, which listens on 127.0.0.1 behind its "
+        "token (an --ip that is not loopback is refused unless --allow-remote is given, and then "
+        "the token is the only protection); test: extra arguments go to pytest; "
         "regen takes none; site: extra arguments go to docs/build_site.py (--out DIR, --jobs N).",
     )
     parser.add_argument("command", choices=("lab", "test", "regen", "site"), help="what to do")

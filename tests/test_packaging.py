@@ -9,6 +9,7 @@ commands.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import sys
 import tomllib
 import zipfile
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import yaml  # PyYAML: a dependency of jupyter-events, hence of jupyterlab
@@ -247,6 +249,82 @@ def test_dev_py_regen_takes_no_arguments() -> None:
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == "dev.py regen: takes no arguments, got --write\n"
+
+
+@pytest.fixture(scope="module")
+def dev() -> ModuleType:
+    """dev.py imported as a module (it is a script at the repo root, not part of the package)."""
+    spec = importlib.util.spec_from_file_location("tdxlab_dev_py", ROOT / "dev.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    ([], ["--ip=127.0.0.1"]),  # pinned: beats a jupyter_server_config.py that opens it up
+    (["--port", "9999"], ["--ip=127.0.0.1", "--port", "9999"]),
+    (["--ip", "127.0.0.1"], ["--ip", "127.0.0.1"]),
+    (["--ip=127.8.9.10"], ["--ip=127.8.9.10"]),
+    (["--ip", "::1", "--port=1"], ["--ip", "::1", "--port=1"]),
+    (["--ip=localhost"], ["--ip=localhost"]),
+    (["--ServerApp.ip=LOCALHOST"], ["--ServerApp.ip=LOCALHOST"]),
+    (["--allow-remote", "--ip", "127.0.0.1"], ["--ip", "127.0.0.1"]),  # dropped, nothing to warn about
+], ids=["default", "other-options", "ipv4", "127/8", "ipv6", "localhost", "trait-form",
+        "allow-remote-dropped"])
+def test_dev_py_lab_keeps_jupyter_on_loopback(dev: ModuleType, argv: list[str], expected: list[str]) -> None:
+    assert dev.lab_args(argv) == (expected, None)
+
+
+@pytest.mark.parametrize(("argv", "shown"), [
+    (["--ip", "0.0.0.0"], "--ip '0.0.0.0'"),
+    (["--ip=192.168.1.5"], "--ip '192.168.1.5'"),
+    (["--ip", "::"], "--ip '::'"),
+    (["--ip="], "--ip ''"),  # every interface to Jupyter
+    (["--ip", "*"], "--ip '*'"),
+    (["--ip", "example.org"], "--ip 'example.org'"),
+    (["--ServerApp.ip", "10.0.0.1"], "--ServerApp.ip '10.0.0.1'"),
+    (["--ip", "127.0.0.1", "--NotebookApp.ip=0.0.0.0"], "--NotebookApp.ip '0.0.0.0'"),
+], ids=["any-v4", "lan", "any-v6", "empty", "star", "host-name", "trait-form", "second-option"])
+def test_dev_py_lab_refuses_a_remote_ip(dev: ModuleType, argv: list[str], shown: str) -> None:
+    with pytest.raises(dev.LabArgsError) as refused:
+        dev.lab_args(argv)
+    assert str(refused.value) == (f"refusing {shown}: not a loopback address (127.x.x.x, ::1, localhost); "
+                                  "add --allow-remote to let other machines reach JupyterLab")
+
+
+def test_dev_py_lab_allow_remote_warns_and_is_not_passed_on(dev: ModuleType) -> None:
+    args, warning = dev.lab_args(["--allow-remote", "--ip", "0.0.0.0", "--port", "9999"])
+    assert args == ["--ip", "0.0.0.0", "--port", "9999"]
+    assert warning is not None and "\n" not in warning
+    assert warning.startswith("warning: JupyterLab will listen on '0.0.0.0', not loopback: "
+                              "its token is the only protection")
+
+
+@pytest.mark.parametrize("argv", [["--ip=0.0.0.0", "--allow-remote", "--ServerApp.token="],
+                                  ["--allow-remote", "--ip", "0.0.0.0", "--IdentityProvider.token", ""]],
+                         ids=["equals", "separate"])
+def test_dev_py_lab_refuses_remote_without_a_token(dev: ModuleType, argv: list[str]) -> None:
+    with pytest.raises(dev.LabArgsError, match=r"^refusing --ip '0\.0\.0\.0' with an empty --"):
+        dev.lab_args(argv)
+
+
+def test_dev_py_lab_ip_needs_a_value(dev: ModuleType) -> None:
+    with pytest.raises(dev.LabArgsError, match=r"^--ip needs a value$"):
+        dev.lab_args(["--port", "1", "--ip"])
+
+
+def test_dev_py_lab_refuses_a_remote_ip_before_any_install() -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "dev.py"), "lab", "--ip", "0.0.0.0"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert done.stdout == ""  # no "[dev.py] ==> venv": the check runs before the venv and the install
+    assert done.stderr == ("dev.py lab: refusing --ip '0.0.0.0': not a loopback address (127.x.x.x, ::1, "
+                           "localhost); add --allow-remote to let other machines reach JupyterLab\n")
 
 
 # --------------------------------------------------------------------------- the layer contract

@@ -101,3 +101,18 @@ def test_simulate_streams_counts_every_finding_and_keeps_the_first(
     assert len(stepped["steps"]) == events and len(stepped["findings"]) == doc["findings_total"]
     assert main(["simulate", "--design", "bank", "--trace", str(path)]) == 0
     assert "no isolation finding" in capsys.readouterr().out
+
+
+def test_recording_stops_at_its_limit_and_says_how_to_stream(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from tdxlab.sim import machine
+
+    assert machine.MAX_RECORDED_STEPS == 100_000  # the documented limit; the test uses a smaller one
+    monkeypatch.setattr(machine, "MAX_RECORDED_STEPS", 600)
+    path = tmp_path / "long.jsonl"
+    events = _long_trace(path, 600 // 6 + 1)
+    assert events > 600
+    assert main(["simulate", "--design", "bank", "--trace", str(path), "--steps"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "stops at 600" in err and "without --steps" in err
+    assert main(["simulate", "--design", "bank", "--trace", str(path)]) == 0  # streamed: no limit

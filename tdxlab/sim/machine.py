@@ -214,6 +214,10 @@ class _Outcome:
     found: list[Violation] = field(default_factory=list)
 
 
+#: The most steps a recording simulation keeps (the Stepper, the comparison, ``simulate --steps``):
+#: each step's record holds page snapshots, about 18 KB, so 100,000 steps already take 1.8 GB.
+MAX_RECORDED_STEPS = 100_000
+
 class Simulation:
     """A partition of ``vps`` VPs, each with VTL 0 (and higher VTLs once enabled), under one design.
 
@@ -282,6 +286,10 @@ class Simulation:
         A rejected event leaves the simulation exactly as it was: its kind's rule in
         :data:`OP_RULES` is checked before its handler changes anything.
         """
+        if self.record and self.events >= MAX_RECORDED_STEPS:
+            raise TraceError(f"the step view records every step, and stops at {MAX_RECORDED_STEPS:,} "
+                             "(about 18 KB each); tdxlab simulate without --steps streams a trace of any "
+                             "length", event.line)
         vp = self._vp(event.vp, event.line)
         if event.vtl is not None:
             check_vtl(event.vtl, self.lower_vtls, event.line)
