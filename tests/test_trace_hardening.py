@@ -130,3 +130,10 @@ def test_an_absurd_entry_rate_is_refused(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["cost", "--entries-per-s", "1e308", "--format", "json"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--entries-per-s: 1e308 is outside 0..1e+09" in err
+
+
+def test_a_register_both_added_and_dropped_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "--design", "bank", "--scenario", "secure_call_round_trip",
+                 "--add-private", "rip", "--drop-private", "rip"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "rip cannot be both added to and dropped from the private set" in err

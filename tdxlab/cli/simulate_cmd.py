@@ -1,7 +1,7 @@
 """``tdxlab simulate``, ``tdxlab check`` and ``tdxlab scenarios``: the simulation from the shell.
 
 Exit codes follow the CLI convention: 0 when isolation holds (no finding, no
-counterexample), 1 when it does not, 2 for bad input.
+counterexample), 1 when it does not, 2 for bad input, 3 for an internal error.
 
 ``simulate`` keeps memory bounded on a trace of any length: unless the step view is asked
 for (``--steps``, the default for a built-in scenario), it streams the trace file one line at
@@ -43,7 +43,7 @@ def register(sub: Any) -> None:
         help="run a trace under one design and report isolation findings",
         description="Run a built-in scenario or a JSON Lines trace under one page design and print "
         "each step and every isolation finding, most severe first (integrity > disclosure > "
-        "lost/stale). Exit 0 if none, 1 if any, 2 for bad input.",
+        "lost/stale). Exit 0 if none, 1 if any, 2 for bad input, 3 for an internal error.",
     )
     p.add_argument("--design", help=f"page design: {designs}")
     p.add_argument("--scenario", help="a built-in scenario (see `tdxlab scenarios`)")

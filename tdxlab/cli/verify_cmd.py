@@ -1,7 +1,8 @@
 """``tdxlab verify``: complete verification of one design from the shell.
 
 Exit codes: 0 verified (every reachable state explored, none violates), 1 a counterexample
-was found (printed as a replayable JSON Lines trace), 2 bad input, and 1 as well when the
+was found (printed as a replayable JSON Lines trace), 2 bad input, 3 an internal error, and 1 as
+well when the
 state budget ran out before the fixpoint (the answer is then not a proof; ``complete`` is
 false and the text says so).  Arguments are checked with :mod:`tdxlab.cli.args`.
 """
@@ -30,7 +31,8 @@ def register(sub: Any) -> None:
         help="prove a design isolates every VTL on every trace, or print its shortest counterexample",
         description="Explore the whole reachable state space of a design (values up to equality, one "
         "register group at a time, VPs interchangeable: docs/verification.md) breadth-first to its "
-        "fixpoint. Exit 0 verified, 1 counterexample found (or state budget exhausted), 2 bad input.",
+        "fixpoint. Exit 0 verified, 1 counterexample found (or state budget exhausted), 2 bad input, "
+        "3 internal error.",
     )
     p.add_argument("--design", help=f"page design: {', '.join(DESIGNS)}, or a named variant")
     p.add_argument("--vps", default="1", help="VPs in the partition: 1 (default) or 2")
