@@ -1,10 +1,9 @@
 """``tdxlab verify``: complete verification of one design from the shell.
 
 Exit codes: 0 verified (every reachable state explored, none violates), 1 a counterexample
-was found (printed as a replayable JSON Lines trace), 2 bad input, 3 an internal error, and 1 as
-well when the
-state budget ran out before the fixpoint (the answer is then not a proof; ``complete`` is
-false and the text says so).  Arguments are checked with :mod:`tdxlab.cli.args`.
+was found (printed as a replayable JSON Lines trace), 2 bad input, 3 an internal error, and 1
+as well when the state budget ran out before the fixpoint (the answer is then not a proof;
+``complete`` is false and the text says so).  Arguments are checked with :mod:`tdxlab.cli.args`.
 """
 
 from __future__ import annotations
