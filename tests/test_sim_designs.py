@@ -81,10 +81,10 @@ def test_naive_secure_call_round_trip() -> None:
     assert {v.step for v in result.violations} == {VTL1_RUN, FINAL}
     final = [v for v in result.violations if v.step == FINAL]
     assert all(v.vp == 0 and v.vtl == 0 for v in final)
-    # The wrong values were left in the page by VTL 1's run (step 28), on trace line 43.
+    # The wrong values were left in the page by VTL 1's run (step 28), on trace line 44.
     assert {v.cause_step for v in final} == {VTL1_RUN}
     assert {v.cause.op for v in final if v.cause} == {Op.RUN}
-    assert {v.cause.line for v in final if v.cause} == {43}
+    assert {v.cause.line for v in final if v.cause} == {44}
 
 
 @pytest.mark.parametrize("design", FIXES, ids=FIXES)
