@@ -116,3 +116,18 @@ def test_recording_stops_at_its_limit_and_says_how_to_stream(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "stops at 600" in err and "without --steps" in err
     assert main(["simulate", "--design", "bank", "--trace", str(path)]) == 0  # streamed: no limit
+
+
+def test_the_reference_engine_makes_a_vp_only_when_it_is_used() -> None:
+    # A trace that names only the last VP: one VP is made, not 4,096 (each about 37 KB).
+    sim = Simulation("bank", MAX_VPS)
+    result = sim.run(parse_trace(f'{{"op": "run", "vp": {MAX_VPS - 1}}}\n'))
+    assert len(sim.vps) == result.vps == MAX_VPS
+    assert [v.index for v in sim.vps.made()] == [MAX_VPS - 1]
+    assert result.steps[0].active_vtl == (0,) * MAX_VPS  # a VP not made is in VTL 0, as at reset
+    # what a VP never named held before the first event is still there when a view asks for it,
+    # the same as a VP made up front (VP 0 of a one-VP partition)
+    eager = Simulation("bank", 1)
+    assert result.initial[0] == eager.initial[0] and result.initial_truth[0] == eager.initial_truth[0]
+    # and making it later neither logs accesses nor claims a step wrote its reset values
+    assert result.violations == [] and sim.mem.take() == []

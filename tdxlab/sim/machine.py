@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, overload
 
 import numpy as np
 
@@ -218,6 +219,63 @@ class _Outcome:
 #: each step's record holds page snapshots, about 18 KB, so 100,000 steps already take 1.8 GB.
 MAX_RECORDED_STEPS = 100_000
 
+
+class _VpList(Sequence["_Vp"]):
+    """The VPs of a partition, each made (pages allocated, reset state written) when first used.
+
+    A VP costs about 37 KB; a trace that names only VP 4,095 must not pay for 4,096 of them up
+    front.  Indexing makes the VP; iterating makes every VP (the few places that need them all:
+    checkpoints, ``valid_events`` over every VP), and :meth:`made` gives only those made so far.
+    """
+
+    def __init__(self, count: int, make: Callable[[int], _Vp]) -> None:
+        """``count`` VPs, VP ``i`` made by ``make(i)`` on first use."""
+        self._count = count
+        self._make = make
+        self._made: dict[int, _Vp] = {}
+
+    def __len__(self) -> int:
+        """How many VPs the partition has (made or not)."""
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> _Vp: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[_Vp]: ...
+    def __getitem__(self, index: int | slice) -> _Vp | list[_Vp]:
+        """VP ``index``, made now if it was not yet."""
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(f"vp {index} out of range")
+        vp = self._made.get(index)
+        if vp is None:
+            vp = self._made[index] = self._make(index)
+        return vp
+
+    def __iter__(self) -> Iterator[_Vp]:
+        """Every VP, in index order (making those not made yet)."""
+        return (self[i] for i in range(self._count))
+
+    def made(self) -> list[_Vp]:
+        """The VPs made so far, in index order."""
+        return [self._made[i] for i in sorted(self._made)]
+
+
+class _Initial(dict[int, Any]):
+    """VP index -> what it held before the first event; a VP never made is made when asked for."""
+
+    def __init__(self, vps: _VpList) -> None:
+        super().__init__()
+        self._vps = vps
+
+    def __missing__(self, index: int) -> Any:
+        self._vps[index]  # making the VP records its initial state here
+        return dict.__getitem__(self, index)
+
+
 class Simulation:
     """A partition of ``vps`` VPs, each with VTL 0 (and higher VTLs once enabled), under one design.
 
@@ -234,13 +292,28 @@ class Simulation:
         self.mem = Memory(log=record)
         platform = self.design.platform
         self._private = frozenset(r for r in MODELLED if arch_owner(r, platform) is Owner.PRIVATE)
-        self.vps = [self._new_vp(i) for i in range(vps)]
-        self.mem.take()
+        self.vps = _VpList(vps, self._made_vp)
         self.steps: list[StepRecord] = []
         self.violations: list[Violation] = []
         self.events = 0
-        self.initial = {vp.index: self._snap(vp) for vp in self.vps} if record else {}
-        self.initial_truth = {vp.index: vp.truth.snapshot() for vp in self.vps} if record else {}
+        self.initial: dict[int, tuple[PageSnapshot, ...]] = _Initial(self.vps) if record else {}
+        self.initial_truth: dict[int, TruthSnapshot] = _Initial(self.vps) if record else {}
+
+    def _made_vp(self, index: int) -> _Vp:
+        """Make VP ``index`` at its reset state as if at the start: no step wrote it, nothing logged."""
+        logged = self.mem.take() if self.record else []
+        step, self.mem.step = self.mem.step, -1
+        try:
+            vp = self._new_vp(index)
+        finally:
+            self.mem.step = step
+        if self.record:
+            self.mem.take()  # the reset writes belong to no step
+            assert self.mem.log is not None
+            self.mem.log.extend(logged)
+            dict.__setitem__(self.initial, index, self._snap(vp))
+            dict.__setitem__(self.initial_truth, index, vp.truth.snapshot())
+        return vp
 
     # --- set-up -------------------------------------------------------------------------------
     def _new_vp(self, index: int) -> _Vp:
@@ -307,8 +380,7 @@ class Simulation:
             return None
         after = self._snap(vp)
         rec = StepRecord(
-            step, event, tuple(v.current for v in self.vps),
-            tuple(tuple(sorted(v.enabled)) for v in self.vps),
+            step, event, self.active_vtls, self._enabled_vtls(),
             after, tuple(_changes(before, after, vp.store)), tuple(out.found), vp.truth.snapshot(),
             out.observed, out.entered, out.switched, tuple(self.mem.take()), out.outcome,
         )
@@ -562,11 +634,11 @@ class Simulation:
 
     def unfinished(self) -> list[int]:
         """Steps of the ``set`` events no run has carried out yet (a trace may not end with them)."""
-        return sorted(step for vp in self.vps for step, _ in vp.pending)
+        return sorted(step for vp in self.vps.made() for step, _ in vp.pending)
 
     def finish(self) -> None:
         """Reject a trace that ends with ``set`` events no run ever carried out."""
-        for vp in self.vps:
+        for vp in self.vps.made():
             if vp.pending:
                 ev = vp.pending[0][1]
                 raise TraceError(f"set for VTL {ev.vtl} on VP {vp.index} never took effect: the trace "
@@ -583,8 +655,18 @@ class Simulation:
 
     @property
     def active_vtls(self) -> tuple[int, ...]:
-        """Current lower VTL of each VP."""
-        return tuple(v.current for v in self.vps)
+        """Current lower VTL of each VP (VTL 0 for a VP no event has named yet)."""
+        current = [0] * len(self.vps)
+        for v in self.vps.made():
+            current[v.index] = v.current
+        return tuple(current)
+
+    def _enabled_vtls(self) -> tuple[tuple[int, ...], ...]:
+        """The enabled lower VTLs of each VP (VTL 0 only for a VP not made yet)."""
+        enabled: list[tuple[int, ...]] = [(0,)] * len(self.vps)
+        for v in self.vps.made():
+            enabled[v.index] = tuple(sorted(v.enabled))
+        return tuple(enabled)
 
 
 def _changes(before: Sequence[PageSnapshot], after: Sequence[PageSnapshot], store: VpStore) -> list[Change]:
