@@ -9,6 +9,7 @@ properties; today one: ``{"lower_vtls": 3}`` (2 or 3, default 2).  The parsed tr
 from __future__ import annotations
 
 import json
+import os
 import stat
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
@@ -73,8 +74,8 @@ MAX_LINE_BYTES = 1 << 20
 MAX_LOAD_BYTES = 64 << 20
 
 
-def regular_file(path: Path) -> Path:
-    """``path`` if it is a regular file; a FIFO, device or directory could block or never end."""
+def regular_file(path: Path) -> os.stat_result:
+    """``path``'s status if it is a regular file; a FIFO, device or directory could block or never end."""
     try:
         info = path.stat()
     except OSError as exc:
@@ -82,7 +83,12 @@ def regular_file(path: Path) -> Path:
     if not stat.S_ISREG(info.st_mode):
         raise TraceError(f"cannot read trace {path}: not a regular file (a FIFO, device or directory "
                          "could block or never end)")
-    return path
+    return info
+
+
+def _too_long(number: int) -> TraceError:
+    return TraceError(f"line longer than {MAX_LINE_BYTES // (1 << 20)} MiB (an event is one small object)",
+                      number)
 
 
 def _bounded_lines(f: BinaryIO) -> Iterator[bytes]:
@@ -93,9 +99,8 @@ def _bounded_lines(f: BinaryIO) -> Iterator[bytes]:
         if not line:
             return
         number += 1
-        if len(line) > MAX_LINE_BYTES and not (len(line) == MAX_LINE_BYTES + 1 and line.endswith(b"\n")):
-            raise TraceError(f"line longer than {MAX_LINE_BYTES // (1 << 20)} MiB (an event is one small "
-                             "object)", number)
+        if len(line.removesuffix(b"\n")) > MAX_LINE_BYTES:
+            raise _too_long(number)
         yield line
 
 
@@ -104,23 +109,28 @@ def _bounded_lines(f: BinaryIO) -> Iterator[bytes]:
 _JSON_SPACE = " \t\r\n"
 
 
+def _line_end(text: str) -> str:
+    r"""One line without its end: ``\n``, or ``\r\n`` (JSON Lines allows both)."""
+    return text.removesuffix("\n").removesuffix("\r")
+
+
 def split_lines(text: str) -> list[str]:
     r"""The lines of JSON Lines text: ended by ``\n`` (or ``\r\n``) only.
 
     ``str.splitlines`` also splits at \x0b, \x0c, \x1c-\x1e, \x85, U+2028 and U+2029, which would
     shift every later line number, break a U+2028 inside a string, and make one line two events.
     """
-    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+    return [_line_end(line) for line in text.split("\n")]
 
 
 def _decoded(lines: Iterable[bytes]) -> Iterator[str]:
-    """Each line of a file's bytes as text; invalid UTF-8 is an error naming its line."""
+    """Each line of a file's bytes as text without its line end; invalid UTF-8 names its line."""
     for number, raw in enumerate(lines, start=1):
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise TraceError(f"not UTF-8 text (byte {exc.start + 1} of the line)", number) from None
-        yield text[:-1] if text.endswith("\n") else text
+        yield _line_end(text)
 
 
 def _objects(lines: Iterable[str]) -> Generator[tuple[int, Any], None, None]:
@@ -141,11 +151,16 @@ def parse_trace(text: str, lower_vtls: int | None = None) -> Trace:
     ``lower_vtls`` (from ``--lower-vtls`` or the API) applies when the trace has no header;
     a header that says otherwise is an error.
     """
+    return _parse(split_lines(text), lower_vtls)
+
+
+def _parse(lines: Iterable[str], lower_vtls: int | None) -> Trace:
+    """A whole trace from its lines (no line ends): :func:`parse_trace` and :func:`load_trace`."""
     asked = None if lower_vtls is None else check_lower_vtls(lower_vtls)
     count = asked if asked is not None else DEFAULT_LOWER_VTLS
     declared = asked is not None
     events: list[Event] = []
-    objects = _objects(split_lines(text))
+    objects = _objects(lines)
     for number, obj in objects:  # the first object: a header, or the first event
         header = _header(obj, number, asked)
         if header is None:
@@ -189,9 +204,9 @@ class TraceStream:
 
     def _lines(self) -> Iterator[str]:
         try:
-            with regular_file(self.path).open("rb") as f:  # binary: lines end at b"\n" only
-                for text in _decoded(_bounded_lines(f)):
-                    yield text[:-1] if text.endswith("\r") else text
+            regular_file(self.path)
+            with self.path.open("rb") as f:  # binary: lines end at b"\n" only
+                yield from _decoded(_bounded_lines(f))
         except OSError as exc:
             raise TraceError(f"cannot read trace {self.path}: {exc.strerror}") from None
 
@@ -215,8 +230,8 @@ class TraceStream:
 
 def load_trace(path: str | Path, lower_vtls: int | None = None) -> Trace:
     """Read a trace file; errors name the file and the line."""
-    p = regular_file(Path(path))
-    size = p.stat().st_size
+    p = Path(path)
+    size = regular_file(p).st_size
     if size > MAX_LOAD_BYTES:
         raise TraceError(f"trace {p} is {size / (1 << 20):,.0f} MiB; at most {MAX_LOAD_BYTES >> 20} MiB is "
                          "loaded whole (tdxlab simulate streams a trace of any size)")
@@ -227,12 +242,10 @@ def load_trace(path: str | Path, lower_vtls: int | None = None) -> Trace:
         raise TraceError(f"cannot read trace {p}: {exc.strerror}") from None
     try:
         lines = data.split(b"\n")
-        for number, raw in enumerate(lines, start=1):
-            if len(raw) > MAX_LINE_BYTES:
-                raise TraceError(f"line longer than {MAX_LINE_BYTES // (1 << 20)} MiB (an event is one small "
-                                 "object)", number)
-        text = "\n".join(_decoded(lines))
-        return parse_trace(text, lower_vtls)
+        too_long = next((n for n, raw in enumerate(lines, start=1) if len(raw) > MAX_LINE_BYTES), None)
+        if too_long is not None:
+            raise _too_long(too_long)
+        return _parse(_decoded(lines), lower_vtls)
     except TraceError as exc:
         raise TraceError(exc.reason, exc.line, str(p)) from None
 
