@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from tdxlab.cli import main
-from tdxlab.sim.events import SHOWN_CHARS, TraceError
+from tdxlab.sim.events import TraceError
+from tdxlab.sim.model import SHOWN_CHARS
 from tdxlab.sim.trace import TraceStream, load_trace, parse_trace
 
 RUN = '{"op": "run", "vp": 0}'

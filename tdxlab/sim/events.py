@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from tdxlab.sim.model import DEFAULT_LOWER_VTLS, MAX_VPS, check_modelled, width_of
+from tdxlab.sim.model import DEFAULT_LOWER_VTLS, MAX_VPS, check_modelled, shown, width_of
 
 
 class Op(Enum):
@@ -75,19 +75,9 @@ class StepOutcome(Enum):
     WROTE = "wrote"  # the paravisor wrote a register of some VTL
 
 
-#: How much of a bad value an error message echoes: a 10 MB value is shown by its start and length.
-SHOWN_CHARS = 40
 #: The longest integer literal a trace may hold (a 64-bit value has 20 decimal digits; Python's own
 #: limit, 4,300 digits, would be a ValueError naming neither file nor line).
 MAX_INT_DIGITS = 40
-
-
-def shown(value: object) -> str:
-    """``repr(value)``, cut to its first :data:`SHOWN_CHARS` characters with its length when longer."""
-    text = repr(value)
-    if len(text) <= SHOWN_CHARS:
-        return text
-    return f"{text[:SHOWN_CHARS]}... ({len(text):,} characters)"
 
 
 class TraceError(ValueError):

@@ -57,6 +57,18 @@ def reset_value(reg: str) -> int:
     return RESET_VALUES.get(reg, 0)
 
 
+#: How much of a bad value an error message echoes: a 10 MB value is shown by its start and length.
+SHOWN_CHARS = 40
+
+
+def shown(value: object, *, escape: bool = False) -> str:
+    """``repr(value)`` (``ascii`` with ``escape``), cut to :data:`SHOWN_CHARS` characters plus its length."""
+    text = ascii(value) if escape else repr(value)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[:SHOWN_CHARS]}... ({len(text):,} characters)"
+
+
 def check_modelled(reg: str) -> str:
     """Return the canonical name of a simulated register, or raise a one-line error.
 
@@ -64,12 +76,10 @@ def check_modelled(reg: str) -> str:
     ``\u212aernel_gs_base`` would otherwise name ``kernel_gs_base``.
     """
     if not reg.isascii():
-        shown = ascii(reg) if len(reg) <= 40 else f"{reg[:40]!a}... ({len(reg):,} characters)"
-        raise UnknownRegisterError(f"unknown register {shown}: register names are ASCII")
+        raise UnknownRegisterError(f"unknown register {shown(reg, escape=True)}: register names are ASCII")
     name = reg.lower()
     if name not in REGISTERS:
-        shown = repr(reg) if len(reg) <= 40 else f"{reg[:40]!r}... ({len(reg):,} characters)"
-        raise UnknownRegisterError(f"unknown register {shown}")
+        raise UnknownRegisterError(f"unknown register {shown(reg)}")
     if name not in _MODELLED_SET:
         raise UnknownRegisterError(
             f"register {name!r} is not carried by the TDX context page, so it is not simulated; "
