@@ -16,7 +16,15 @@ from pathlib import Path
 
 
 class OutputError(ValueError):
-    """A target the kit cannot write: one line naming it (the CLI reports it with exit code 2)."""
+    """A target the kit cannot write: one line naming it (the CLI reports it with exit code 2).
+
+    ``reason`` is the part after the target's name, for a caller that words its own message.
+    """
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        """Keep the whole line and, apart, the reason."""
+        super().__init__(message)
+        self.reason = message if reason is None else reason
 
 
 def check_dir(path: str | Path, what: str = "--out") -> Path:
@@ -44,7 +52,8 @@ def write_atomic(path: str | Path, data: bytes | str, *, mode: int = 0o644) -> P
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
-        raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+        why = str(exc.strerror or exc)
+        raise OutputError(f"{target}: cannot write: {why}", why) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
@@ -52,7 +61,8 @@ def write_atomic(path: str | Path, data: bytes | str, *, mode: int = 0o644) -> P
         os.replace(tmp, target)  # renames over a symlink at ``target``; never writes through it
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+        why = str(exc.strerror or exc)
+        raise OutputError(f"{target}: cannot write: {why}", why) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

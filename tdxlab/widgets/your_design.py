@@ -32,7 +32,6 @@ design for every result, and its view names the file and those declarations.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
@@ -45,6 +44,7 @@ from tdxlab import describe
 from tdxlab.compare import PRESETS, RESULT_COLUMNS, CompareError, Preset, get_preset, scenario_results
 from tdxlab.cost.accounting import account
 from tdxlab.cost.timemodel import ns_per_entry
+from tdxlab.files import OutputError, write_atomic
 from tdxlab.owners import Owner
 from tdxlab.registers import REGISTERS, Group
 from tdxlab.render.css import FONT
@@ -264,30 +264,18 @@ def _file_path(path: str | os.PathLike[str]) -> Path:
 
 
 def _write_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``target`` and rename it over ``target``.
+    """Write a design file through :func:`tdxlab.files.write_atomic`, its errors worded as a design file's.
 
-    A reader (``tdxlab review`` in another terminal) sees the old file or the new one, never
-    half of one; a symlink at ``target`` is replaced, not written through.
+    The file is renamed into place, and a symlink at ``target`` is replaced, not followed.
     """
     if target.is_dir():
         raise DesignFileError("is a directory, not a design file", str(target))
     if not target.parent.is_dir():
         raise DesignFileError(f"cannot write design file: no directory {str(target.parent)!r}", str(target))
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise DesignFileError(f"cannot write design file: {exc.strerror or exc}", str(target)) from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a design file is for sharing
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise DesignFileError(f"cannot write design file: {exc.strerror or exc}", str(target)) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_atomic(target, data)
+    except OutputError as exc:
+        raise DesignFileError(f"cannot write design file: {exc.reason}", str(target)) from None
 
 
 def _check_text(what: str, value: object, *, required: bool) -> str:
