@@ -24,7 +24,7 @@ from tdxlab.cli import UsageError
 from tdxlab.cli.args import comma_list, int_at_least, lower_vtls_arg, one_of, positive_int
 from tdxlab.cli.progress import progress
 from tdxlab.scenarios import SCENARIOS, get_scenario
-from tdxlab.sim.checker import Severity, by_severity
+from tdxlab.sim.checker import Severity, by_severity, count_by_severity
 from tdxlab.sim.design_file import load_design_file
 from tdxlab.sim.designs import DESIGNS, Design, get_design
 from tdxlab.sim.events import Event, TraceError
@@ -205,9 +205,7 @@ def _stream(args: argparse.Namespace, design: Design, vps: int | None, keep: int
     except NotCompilable:
         listed = list(events)
         result = run_trace(design, listed, vps, source, record=False)
-        counts = dict.fromkeys(Severity, 0)
-        for v in result.violations:
-            counts[v.severity] += 1
+        counts = count_by_severity(result.violations)
         shown, total_events, used = result.violations[:keep], result.events, result.vps
     else:
         try:
@@ -252,7 +250,7 @@ def result_json(result: SimResult, source: str) -> dict[str, Any]:
         "vps": result.vps,
         "lower_vtls": result.lower_vtls,
         "steps": steps,
-        "severity_counts": {s.value: sum(v.severity is s for v in result.violations) for s in Severity},
+        "severity_counts": {s.value: n for s, n in count_by_severity(result.violations).items()},
         "findings": [v.to_json() for v in by_severity(result.violations)],
     }
 

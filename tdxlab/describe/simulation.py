@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from tdxlab.describe._tables import complete
 from tdxlab.describe.basics import plural
-from tdxlab.sim.checker import AccessKind, Severity, ViolationKind, by_severity
+from tdxlab.sim.checker import AccessKind, Severity, ViolationKind, by_severity, count_by_severity
 from tdxlab.sim.events import Op, StepOutcome
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ def simulation_summary(design: Design, source: str, events: int, vps: int, lower
 
 def severity_counts(found: Sequence[Violation]) -> str:
     """Findings counted by severity, most severe first: ``9 high, 9 medium`` (or ``none``)."""
-    parts = [f"{n} {s.value}" for s in Severity if (n := sum(v.severity is s for v in found))]
+    parts = [f"{n} {s.value}" for s, n in count_by_severity(found).items() if n]
     return ", ".join(parts) or "none"
 
 

@@ -21,7 +21,7 @@ Kinds, most severe first:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -137,6 +137,14 @@ class Violation:
             "cause_step": self.cause_step,
             "line": None if self.cause is None else self.cause.line,
         }
+
+
+def count_by_severity(found: Iterable[Violation]) -> dict[Severity, int]:
+    """How many findings of each severity, every severity present (most severe first)."""
+    counts = dict.fromkeys(Severity, 0)
+    for v in found:
+        counts[v.severity] += 1
+    return counts
 
 
 def by_severity(found: list[Violation]) -> list[Violation]:
