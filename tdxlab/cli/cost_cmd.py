@@ -233,13 +233,13 @@ def _text(frame: pd.DataFrame, verdicts: Sequence[str], designs: Sequence[Design
     """One table per (VTL count, eviction, switch fraction), the VTL-0-only figures, the verdicts."""
     cols = ["design", "bytes_copied_per_entry", "bytes_copied_per_switch", "cache_lines_per_entry",
             "pages_per_vp", *_NS_COLUMNS]
-    for (lower, evicted, f), part in frame.groupby(["lower_vtls", "evicted_kib", "switch_fraction"],
-                                                  sort=False):
+    for (lower, _, f), part in frame.groupby(["lower_vtls", "evicted_kib", "switch_fraction"], sort=False):
         first = describe.rounded(part[(part["entries_per_s"] == part["entries_per_s"].min())
                                       & (part["vps"] == part["vps"].min())][cols])
         for col in ("bytes_copied_per_entry", "bytes_copied_per_switch", "cache_lines_per_entry"):
             first[col] = [f"{x:g}" for x in first[col]]
-        print(f"lower_vtls={lower} {describe.evicted_words(float(str(evicted)))} switch_fraction={f:g} "
+        evicted = describe.evicted_words(float(part["evicted_kib"].iloc[0]))
+        print(f"lower_vtls={lower} {evicted} switch_fraction={f:g} "
               "(ns to two significant figures)")
         print(first.to_string(index=False))
         print()
